@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vhost-accel: top-level build. Kernel modules go through Kbuild (see ./Kbuild);
+# userspace parts (ring unit tests, fuzzer, the vhost-test driver) are plain
+# make fragments named */user.mk, all building into build/user/.
+#
+#   make               modules for KDIR + userspace tools
+#   make check         the test command: deps, build, unit tests, VM tests
+#   make demo          the main job: boot a VM, load the modules, show them
+#   make W=1 / C=2     extra warnings / sparse on the modules
+#   make checkpatch    the kernel's checkpatch.pl on our files
+
+KDIR ?= $(shell $(CURDIR)/scripts/find-kdir.sh)
+KRELEASE := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# Modules are built in a copy of the sources per kernel release, so that
+# objects for Debian's kernel and for the debug test kernel never mix.
+KOBJ ?= $(CURDIR)/build/$(KRELEASE)
+OUT ?= $(CURDIR)/build/user
+
+KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test)
+
+export OUT
+
+.PHONY: all modules user check demo bench fuzz checkpatch clean
+
+all: modules user
+
+modules:
+	@test -n "$(KRELEASE)" || { echo "no kernel build tree at KDIR=$(KDIR)"; exit 1; }
+	@mkdir -p $(KOBJ)
+	@rsync -a --delete --include='*/' --include='*.c' --include='*.h' --include='Kbuild' \
+		--exclude='*' Kbuild $(KSRC_DIRS) $(KOBJ)/
+	$(MAKE) -C $(KDIR) M=$(KOBJ) modules
+
+USER_MKS := $(wildcard */user.mk tools/*/user.mk selftests/*/user.mk)
+USER_TARGETS :=
+USER_CHECKS :=
+include $(USER_MKS)
+
+user: $(USER_TARGETS)
+
+check:
+	./selftests/check.sh
+
+demo:
+	./selftests/demo.sh
+
+checkpatch:
+	./scripts/checkpatch.sh
+
+clean:
+	rm -rf build

@@ -11,7 +11,7 @@
 #   make checkpatch    the kernel's checkpatch.pl on our files
 
 KDIR ?= $(shell $(CURDIR)/scripts/find-kdir.sh)
-KRELEASE := $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 # Modules are built in a copy of the sources per kernel release, so that
 # objects for Debian's kernel and for the debug test kernel never mix.
 KOBJ ?= $(CURDIR)/build/$(KRELEASE)
@@ -21,7 +21,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check demo bench fuzz checkpatch clean
+.PHONY: all modules user check demo bench fuzz checkpatch clean print-user-tests
 
 all: modules user
 
@@ -34,10 +34,15 @@ modules:
 
 USER_MKS := $(wildcard */user.mk tools/*/user.mk selftests/*/user.mk)
 USER_TARGETS :=
-USER_CHECKS :=
+USER_TESTS :=
+USER_BENCHES :=
 include $(USER_MKS)
 
 user: $(USER_TARGETS)
+
+# The userspace test programs `make check` runs (each prints TAP).
+print-user-tests:
+	@for t in $(USER_TESTS); do echo $$t; done
 
 check:
 	./selftests/check.sh

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test command (`make check`): install what is missing, build, run the
+# static checks and userspace unit tests on this host, then the selftest
+# suite in a VM on the debug kernel (KASAN, lockdep, kmemleak, UBSAN) and a
+# boot-and-load smoke on Debian's own kernel. Ends with one line
+# "N passed, N failed" (", N skipped" if any); non-zero exit on any failure.
+#
+# VHA_CHECK_STAGES selects stages (default "static unit debug distro").
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+stages=${VHA_CHECK_STAGES:-static unit debug distro}
+passed=0 failed=0 skipped=0
+log=$root/build/check
+mkdir -p "$log"
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3)); }
+
+stage() { echo; echo "======== $* ($(date +%T))"; }
+
+# add_tap_result FILE: fold a run-tap.sh log's RESULT line into the totals;
+# a log without one (the runner died) is one failure.
+add_tap_result() {
+	local r
+	r=$(grep '^RESULT ' "$1" | tail -n 1)
+	if [ -z "$r" ]; then add 0 1 0; return; fi
+	set -- $(echo "$r" | sed 's/[a-z]*=//g; s/RESULT //')
+	add "$1" "$2" "$3"
+}
+
+# add_vm_result FILE: the same for a VM run's result file.
+add_vm_result() {
+	if [ -s "$1" ]; then add $(cat "$1"); else add 0 1 0; fi
+}
+
+stage "dependencies"
+if ! ./scripts/install-deps.sh; then
+	echo "check: cannot install dependencies"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+stage "build"
+if ! make -s all; then
+	echo "check: build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+for s in $stages; do
+	case "$s" in
+	static)
+		stage "static checks: W=1, sparse, checkpatch"
+		./selftests/run-tap.sh ./scripts/static-checks.sh | tee "$log/static.log"
+		add_tap_result "$log/static.log"
+		;;
+	unit)
+		stage "userspace unit tests"
+		mapfile -t tests < <(make -s print-user-tests)
+		./selftests/run-tap.sh "${tests[@]}" | tee "$log/unit.log"
+		add_tap_result "$log/unit.log"
+		;;
+	debug)
+		stage "VM suite on the debug kernel"
+		rm -f "$log/debug.result"
+		./selftests/vm/run.sh --kernel debug --suite --result "$log/debug.result"
+		add_vm_result "$log/debug.result"
+		;;
+	distro)
+		stage "VM boot-and-load smoke on Debian's kernel"
+		rm -f "$log/distro.result"
+		./selftests/vm/run.sh --kernel distro --suite --tests 'selftests/modules/test_*.sh' \
+			--result "$log/distro.result"
+		add_vm_result "$log/distro.result"
+		;;
+	*) echo "check: unknown stage $s"; add 0 1 0 ;;
+	esac
+done
+
+echo
+line="$passed passed, $failed failed"
+[ "$skipped" = 0 ] || line="$line, $skipped skipped"
+echo "$line"
+[ "$failed" = 0 ]

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-tap.sh [--kernel-log] [--timeout S] TEST...
+#
+# Run TAP-producing test programs one after another, stream their output,
+# and count test points. A program that exits non-zero, dies, times out, or
+# prints fewer results than its plan counts as a failure even if every line
+# it printed said "ok". With --kernel-log, the kernel log is checked after
+# each program and any oops/WARN/lockdep/KASAN line becomes a failure of
+# that program. Ends with "RESULT passed=N failed=N skipped=N"; exit status
+# is non-zero if anything failed.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+klog=0
+timeout=900
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel-log) klog=1; shift ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+
+passed=0 failed=0 skipped=0
+failures=()
+
+# count_tap FILE EXIT-STATUS NAME: add FILE's test points to the totals.
+count_tap() {
+	local file=$1 rc=$2 name=$3 p f s plan
+	read -r p f s plan < <(awk '
+		/^ok [0-9]+.*# *SKIP/ { s++; next }
+		/^ok [0-9]+/ { p++; next }
+		/^not ok [0-9]+/ { f++; next }
+		/^1\.\.[0-9]+/ { split($0, a, "[. ]+"); plan = a[2] }
+		END { printf "%d %d %d %d\n", p, f, s, (plan == "" ? -1 : plan) }
+	' "$file")
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	[ "$f" = 0 ] || failures+=("$name: $f test point(s) failed")
+	if [ "$plan" -ge 0 ] && [ $((p + f + s)) -ne "$plan" ]; then
+		failed=$((failed + 1))
+		failures+=("$name: planned $plan, reported $((p + f + s))")
+	elif [ "$plan" -lt 0 ]; then
+		failed=$((failed + 1))
+		failures+=("$name: no TAP plan")
+	fi
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		failed=$((failed + 1))
+		failures+=("$name: exited with status $rc")
+	fi
+}
+
+kernel_log_mark() { dmesg 2>/dev/null | wc -l; }
+
+kernel_log_check() {
+	local from=$1 name=$2 hits
+	hits=$(dmesg 2>/dev/null | tail -n +"$((from + 1))" | grep -F -f "$here/lib/splat-patterns")
+	if [ -n "$hits" ]; then
+		failed=$((failed + 1))
+		failures+=("$name: kernel log has a splat")
+		echo "# kernel log during $name:"
+		dmesg | tail -n +"$((from + 1))" | sed 's/^/#   /'
+	fi
+}
+
+if [ $# -eq 0 ]; then
+	echo "# no tests to run"
+	echo "RESULT passed=0 failed=1 skipped=0"
+	exit 1
+fi
+
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+for t in "$@"; do
+	name=${t#"${VHA_ROOT:-$PWD}/"}
+	echo "# ===== $name"
+	mark=$(kernel_log_mark)
+	timeout --kill-after=10 "$timeout" "$t" 2>&1 | tee "$tmp"
+	rc=${PIPESTATUS[0]}
+	[ "$rc" = 124 ] && echo "# $name: timed out after ${timeout}s"
+	count_tap "$tmp" "$rc" "$name"
+	[ "$klog" = 1 ] && kernel_log_check "$mark" "$name"
+done
+
+for f in "${failures[@]+"${failures[@]}"}"; do
+	echo "# FAILED: $f"
+done
+echo "RESULT passed=$passed failed=$failed skipped=$skipped"
+[ "$failed" = 0 ]

@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest.sh JOBDIR: runs inside the test VM (chrooted into the host's root),
+# or directly on a host that can load modules (run.sh --host).
+#
+# Loads the project's modules, runs the job (one command, or the selftest
+# suite), unloads the modules, and checks what a pass must not hide: a
+# module that will not unload, a taint other than out-of-tree/unsigned, a
+# kmemleak report from our code. Results go to the verdict channel
+# ($VHA_VERDICT, the second serial port in a VM), never only to the console,
+# so kernel noise or a crash can never read as a pass.
+set -u
+job=$1
+# shellcheck source=/dev/null
+. "$job/env"
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export VHA_ROOT VHA_KMOD VHA_BIN VHA_KERNEL_KIND VHA_MODULES
+export HOME=/root LC_ALL=C
+verdict=${VHA_VERDICT:-/dev/ttyS1}
+klog=${VHA_KLOG:-/dev/ttyS2}
+kmemleak=/sys/kernel/debug/kmemleak
+problems=0
+
+problem() {
+	echo "vha-guest: FAIL: $*"
+	echo "PROBLEM $*" >> "$verdict"
+	problems=$((problems + 1))
+}
+
+# Tainted bits that are expected: 12 (O, out-of-tree) and 13 (E, unsigned).
+check_taint() {
+	local t
+	t=$(cat /proc/sys/kernel/tainted)
+	if [ $((t & ~(4096 | 8192))) -ne 0 ]; then
+		problem "kernel tainted: $t (allowed only O/E: 12288)"
+	fi
+}
+
+load_modules() {
+	local m
+	for m in $VHA_MODULES; do
+		if [ -e "/sys/module/$m" ]; then
+			problem "module $m is already loaded before the run"
+			continue
+		fi
+		insmod "$VHA_KMOD/$m.ko" || problem "insmod $m failed"
+	done
+}
+
+unload_modules() {
+	local m list="" refs
+	for m in $VHA_MODULES; do list="$m $list"; done
+	for m in $list; do
+		[ -e "/sys/module/$m" ] || { problem "module $m not loaded at the end"; continue; }
+		refs=$(cat "/sys/module/$m/refcnt" 2>/dev/null || echo "?")
+		[ "$refs" = 0 ] || problem "module $m still has $refs references"
+		rmmod "$m" || problem "rmmod $m failed"
+	done
+}
+
+kmemleak_start() {
+	[ -w "$kmemleak" ] || return 0
+	echo scan > "$kmemleak"
+	echo clear > "$kmemleak"
+}
+
+# A leak is ours if its backtrace names one of our modules, or points into
+# module memory that no longer resolves to a symbol (an unloaded module).
+kmemleak_check() {
+	local report
+	[ -w "$kmemleak" ] || return 0
+	echo scan > "$kmemleak"
+	sleep 1
+	echo scan > "$kmemleak"
+	report=$(cat "$kmemleak")
+	[ -n "$report" ] || return 0
+	echo "vha-guest: kmemleak report:"
+	echo "$report"
+	if echo "$report" | grep -Eq "vha_|vhost_accel|vhost_net|vhost_blk|\[<ffffffffc[0-9a-f]+>\] 0xffffffffc"; then
+		problem "kmemleak: leaked objects from our modules"
+	fi
+}
+
+exec < /dev/null
+cd "$VHA_ROOT" || exit 1
+echo "vha-guest: kernel $(uname -r), modules: ${VHA_MODULES:-none}"
+echo "START" > "$verdict"
+kmemleak_start
+load_modules
+check_taint
+
+rc=0
+if [ "$VHA_MODE" = suite ]; then
+	# shellcheck disable=SC2086
+	mapfile -t tests < <(cd "$VHA_ROOT" && ls -d $VHA_TESTS 2>/dev/null | sort)
+	"$VHA_ROOT/selftests/run-tap.sh" --kernel-log "${tests[@]/#/$VHA_ROOT/}" | tee "/tmp/vha-suite.log"
+	rc=${PIPESTATUS[0]}
+	grep '^RESULT ' /tmp/vha-suite.log | tail -n 1 >> "$verdict"
+else
+	bash -c "$VHA_CMD"
+	rc=$?
+fi
+
+unload_modules
+kmemleak_check
+check_taint
+dmesg > "$klog"
+echo "END rc=$rc problems=$problems" >> "$verdict"
+sync

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Linux's own tools/virtio/virtio_test, an independent virtio driver, drives
+# /dev/vhost-test unchanged: 1M buffers per run through a split ring, with
+# and without indirect descriptors, event index, batching and resets.
+#
+#   virtio_test --(option)  ->  /dev/vhost-test  ->  vhost_accel worker
+#
+# VHA_VIRTIO_TEST_ARGS may restrict the runs (one option set per line).
+set -uo pipefail
+. "$VHA_ROOT/selftests/lib/tap.sh"
+
+bin=$VHA_BIN/virtio_test
+runs=${VHA_VIRTIO_TEST_ARGS:-"
+--no-indirect --no-event-idx
+--indirect --event-idx
+--event-idx --batch=random
+--no-event-idx --batch=32 --reset=1000
+--indirect --event-idx --batch=random --reset=100
+--delayed-interrupt"}
+
+mapfile -t sets < <(printf '%s\n' "$runs" | sed '/^$/d')
+tap_plan ${#sets[@]}
+if [ ! -x "$bin" ]; then
+	for s in "${sets[@]}"; do tap_not_ok "virtio_test $s (no $bin: run selftests/core/build-virtio-test.sh)"; done
+	exit 1
+fi
+for s in "${sets[@]}"; do
+	start=$(date +%s)
+	# shellcheck disable=SC2086
+	if out=$(timeout 600 "$bin" $s 2>&1) &&
+	   printf '%s\n' "$out" | grep -q 'completed=0x100000'; then
+		tap_ok "virtio_test $s: 0x100000 buffers in $(( $(date +%s) - start ))s"
+	else
+		tap_not_ok "virtio_test $s"
+	fi
+	tap_diag "$out"
+done
+tap_done

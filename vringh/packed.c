@@ -162,16 +162,14 @@ static u16 used_flags(bool wrap)
 	return wrap ? VHA_DESC_F_AVAIL | VHA_DESC_F_USED : 0;
 }
 
-/* Write id and len of a used descriptor (not its flags). */
+/* Write len and id of a used descriptor (not its flags): 6 bytes. */
 static int write_used_body(struct vha_ring *r, u16 slot, u16 id, u32 len)
 {
-	struct {
-		__le32 len;
-		__le16 id;
-	} __packed body = { cpu_to_le32(len), cpu_to_le16(id) };
+	__le16 body[3] = { cpu_to_le16(len & 0xffff), cpu_to_le16(len >> 16),
+			   cpu_to_le16(id) };
 
 	BUILD_BUG_ON(sizeof(body) != PDESC_FLAGS - PDESC_LEN);
-	return vha_write_ring(r, slot_addr(r, slot) + PDESC_LEN, &body,
+	return vha_write_ring(r, slot_addr(r, slot) + PDESC_LEN, body,
 			      sizeof(body));
 }
 

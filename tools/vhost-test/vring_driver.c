@@ -11,9 +11,23 @@
 
 #include "vring_driver.h"
 
-#define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Fences the spec's barriers stand for; each use says what it orders. */
+static void store_fence(void)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void load_fence(void)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
+static void full_fence(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -273,7 +287,7 @@ static int add_packed(struct vha_drv *d, const struct vha_drv_buf *out,
 
 	if (alloc_id(d, id))
 		return -ENOSPC;
-	if (d->npend == sizeof(d->pend_slot) / sizeof(d->pend_slot[0]))
+	if (d->npend == ARRAY_SIZE(d->pend_slot))
 		vha_drv_publish(d);
 	for (k = 0; k < n; k++) {
 		uint64_t g = vha_drv_desc_gpa(d, d->next_avail);
@@ -339,7 +353,7 @@ void vha_drv_publish(struct vha_drv *d)
 	d->pub_new = d->cfg.packed ? lin(d, d->next_avail, d->avail_wrap) :
 				     d->avail_idx;
 	/* 2.7.13.3 / 2.8.21.2: descriptors before the index or flags */
-	wmb();
+	store_fence();
 	if (!d->cfg.packed) {
 		put16(d, d->avail + 2, d->avail_idx);
 		return;
@@ -355,7 +369,8 @@ bool vha_drv_need_kick(struct vha_drv *d)
 	uint16_t flags, event, old = d->pub_old, new = d->pub_new;
 	uint32_t span, e;
 
-	mb();
+	/* our index/flags store before reading the device's suppression */
+	full_fence();
 	if (!d->cfg.packed) {
 		if (!d->cfg.event_idx)
 			return !(vha_drv_le16_at(d, d->used) & 1);
@@ -433,7 +448,8 @@ int vha_drv_get_used(struct vha_drv *d, uint16_t *id, uint32_t *len,
 	if (!d->cfg.packed) {
 		if (vha_drv_le16_at(d, d->used + 2) == d->last_used)
 			return 0;
-		rmb();
+		/* the entry after the index that published it */
+		load_fence();
 		g = d->used + 4 + 8ULL * (d->last_used % d->cfg.num);
 		*id = get32(d, g) > 0xffff ? 0xffff : get32(d, g);
 		*len = get32(d, g + 4);
@@ -448,7 +464,8 @@ int vha_drv_get_used(struct vha_drv *d, uint16_t *id, uint32_t *len,
 		if (!!(flags & VHA_DRV_F_AVAIL) != d->used_wrap ||
 		    !!(flags & VHA_DRV_F_USED) != d->used_wrap)
 			return 0;
-		rmb();
+		/* id and len after the flags that published them */
+		load_fence();
 		*id = vha_drv_le16_at(d, g + 12);
 		*len = get32(d, g + 8);
 		ret = complete(d, *id, &cnt, &ndesc);
@@ -485,7 +502,8 @@ void vha_drv_disable_cb(struct vha_drv *d)
 		write_used_event(d, 0, 0, 1);
 	else
 		write_used_event(d, d->last_used - 1, 0, 1);
-	mb();
+	/* the new setting before any later look at the used ring */
+	full_fence();
 }
 
 void vha_drv_delay_cb(struct vha_drv *d, uint16_t after)
@@ -503,20 +521,23 @@ void vha_drv_delay_cb(struct vha_drv *d, uint16_t after)
 			next_slot(d, &slot, &wrap);
 		write_used_event(d, slot, wrap, 2);
 	}
-	mb();
+	/* the new setting before any later look at the used ring */
+	full_fence();
 }
 
 void vha_drv_raw_avail(struct vha_drv *d, uint16_t head)
 {
 	put16(d, d->avail + 4 + 2ULL * (d->avail_idx % d->cfg.num), head);
 	d->avail_idx++;
-	wmb();
+	/* ring entry before the index */
+	store_fence();
 	put16(d, d->avail + 2, d->avail_idx);
 }
 
 void vha_drv_raw_avail_idx(struct vha_drv *d, uint16_t idx)
 {
 	d->avail_idx = idx;
-	wmb();
+	/* earlier raw writes before the index */
+	store_fence();
 	put16(d, d->avail + 2, idx);
 }

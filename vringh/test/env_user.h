@@ -4,9 +4,7 @@
  * by vringh/env.h when __KERNEL__ is not defined.  "User memory" is plain
  * process memory here, so the uaccess helpers are plain copies.
  *
- * checkpatch flags the volatile casts and attribute spellings below: they
- * are the userspace definitions of the kernel's own READ_ONCE, __packed and
- * __always_inline, so the kernel spellings cannot be used.
+ * Only what vringh/ uses is defined.
  */
 #ifndef VHA_VRINGH_ENV_USER_H
 #define VHA_VRINGH_ENV_USER_H
@@ -28,22 +26,24 @@ typedef uint64_t u64;
 
 #define __user
 #define __force
-#define __packed __attribute__((__packed__))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define BUILD_BUG_ON(cond) _Static_assert(!(cond), #cond)
-#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
-#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 
 /*
  * The driver may run on another thread: these are the fences the kernel
- * barriers stand for (rmb: loads after loads, wmb: stores after stores).
+ * barriers stand for.
  */
+/* loads before the fence happen before loads after it */
 #define smp_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+/* stores before the fence are visible before stores after it */
 #define smp_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+/* full fence: stores before it are visible before loads after it */
 #define smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 #define le16_to_cpu(x) le16toh((__u16)(x))
@@ -56,10 +56,11 @@ typedef uint64_t u64;
 #define u64_to_user_ptr(x) ((void *)(uintptr_t)(x))
 #define U32_MAX ((u32)~0U)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define EXPORT_SYMBOL_GPL(sym) extern int vha_no_export_
-#ifndef __always_inline
-#define __always_inline inline __attribute__((__always_inline__))
-#endif
+/*
+ * Also needed, defined elsewhere: __always_inline comes from glibc's
+ * <sys/cdefs.h>; EXPORT_SYMBOL_GPL(sym) is defined to nothing useful on the
+ * compiler command line by vringh/user.mk.
+ */
 
 #define get_user(x, ptr) ({ (x) = READ_ONCE(*(ptr)); 0; })
 #define put_user(x, ptr) ({ WRITE_ONCE(*(ptr), (x)); 0; })

@@ -11,14 +11,22 @@
 
 #include "vringh/test/fixture.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			printf("# %s:%d: CHECK(%s) failed\n", __func__,	\
-			       __LINE__, #cond);			\
-			return false;					\
-		}							\
-	} while (0)
+/*
+ * A failed check is reported and counted; the test goes on (every test is
+ * bounded) and main() marks it "not ok".
+ */
+static unsigned int check_failures;
+
+static bool check_at(bool ok, const char *what, const char *fn, int line)
+{
+	if (!ok) {
+		printf("# %s:%d: CHECK(%s) failed\n", fn, line, what);
+		check_failures++;
+	}
+	return ok;
+}
+
+#define CHECK(cond) check_at(!!(cond), #cond, __func__, __LINE__)
 
 enum { SPLIT = 1, PACKED = 2, BOTH = 3 };
 
@@ -86,7 +94,8 @@ static bool t_basic(bool packed)
 	bool ok;
 
 	ok = setup(&f, packed, 16, 0);
-	CHECK(ok);
+	if (!CHECK(ok))
+		return false;
 	CHECK(get(&f) == 0);
 	CHECK(fx_add(&f, 2, 1, false, &id) == 0);
 	CHECK(get(&f) == 0);		/* not published yet */
@@ -116,7 +125,8 @@ static bool roundtrip(bool packed, bool indirect)
 	unsigned int i, cnt;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT));
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT)))
+		return false;
 	for (i = 0; i < sizeof(msg); i++)
 		msg[i] = (char)(i * 7 + 1);
 	memcpy(f.mem + (out.addr - FX_GPA), msg, sizeof(msg));
@@ -162,7 +172,8 @@ static bool t_region_span(bool packed)
 	uint16_t id;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	CHECK(vha_drv_add(&f.drv, &b, 1, NULL, 0, false, &id) == 0);
 	vha_drv_publish(&f.drv);
 	CHECK(get(&f) == 1);
@@ -186,7 +197,8 @@ static bool t_wrap(bool packed)
 	struct fx f;
 
 	/* packed: 7 slots, chains of 3 descriptors, so slots misalign */
-	CHECK(setup(&f, packed, packed ? 7 : 8, 0));
+	if (!CHECK(setup(&f, packed, packed ? 7 : 8, 0)))
+		return false;
 	for (lap = 0; lap < 200; lap++) {
 		for (k = 0; k < 2; k++)
 			CHECK(fx_add(&f, 2, 1, false, &id) == 0);
@@ -219,7 +231,8 @@ static bool t_batch(bool packed)
 	uint32_t len;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 32, 0));
+	if (!CHECK(setup(&f, packed, 32, 0)))
+		return false;
 	for (b = 1; b <= 32; b++) {
 		for (k = 0; k < b; k++)
 			CHECK(fx_add(&f, 1, 0, false, &id) == 0);
@@ -249,7 +262,8 @@ static bool t_out_of_order(bool packed)
 	uint32_t len;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	for (k = 0; k < 3; k++)
 		CHECK(fx_add(&f, k + 1, 0, false, &id[k]) == 0);
 	vha_drv_publish(&f.drv);
@@ -280,7 +294,8 @@ static bool t_in_order(bool packed)
 	uint32_t len;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, VHA_RING_F_IN_ORDER));
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_IN_ORDER)))
+		return false;
 	for (k = 0; k < 4; k++)
 		CHECK(fx_add(&f, 1, 1, false, &id) == 0);
 	vha_drv_publish(&f.drv);
@@ -306,7 +321,8 @@ static bool t_unget(bool packed)
 	uint16_t id[2];
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	CHECK(fx_add(&f, 2, 0, false, &id[0]) == 0);
 	CHECK(fx_add(&f, 1, 0, false, &id[1]) == 0);
 	vha_drv_publish(&f.drv);
@@ -328,7 +344,8 @@ static bool t_base(bool packed)
 	uint32_t base, len;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 5 + !packed * 3, 0));
+	if (!CHECK(setup(&f, packed, 5 + !packed * 3, 0)))
+		return false;
 	for (k = 0; k < 13; k++) {	/* 13 two-slot chains: wraps */
 		CHECK(fx_add(&f, 1, 1, false, &id) == 0);
 		vha_drv_publish(&f.drv);
@@ -392,7 +409,8 @@ static bool t_notify_flags(bool packed)
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	CHECK(push_one(&f) == 1);
 	vha_drv_disable_cb(&f.drv);
 	CHECK(push_one(&f) == 0);
@@ -410,7 +428,8 @@ static bool t_notify_event(bool packed)
 	unsigned int k;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, VHA_RING_F_EVENT_IDX));
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_EVENT_IDX)))
+		return false;
 	CHECK(push_one(&f) == 1);	/* first time: always */
 	drain(&f);
 	for (k = 0; k < 20; k++) {
@@ -442,7 +461,8 @@ static bool notify_enable(bool packed, uint32_t feat)
 	uint16_t id;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, feat));
+	if (!CHECK(setup(&f, packed, 8, feat)))
+		return false;
 	CHECK(vha_ring_disable_notify(&f.ring) == 0);
 	CHECK(fx_add(&f, 1, 0, false, &id) == 0);
 	vha_drv_publish(&f.drv);
@@ -497,7 +517,8 @@ static bool t_config(bool packed)
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	CHECK(init_fails(&f, 8, 0, 0, 8, VHA_ERR_ALIGN));
 	CHECK(init_fails(&f, 0, packed ? 2 : 1, 0, 8, VHA_ERR_ALIGN));
 	CHECK(init_fails(&f, 0, 0, 2, 8, VHA_ERR_ALIGN));
@@ -516,7 +537,8 @@ static bool t_bad_base(bool packed)
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	if (packed) {
 		CHECK(vha_ring_set_base(&f.ring, 8) == -EINVAL);
 		CHECK(fx_ring_init(&f) == 0);
@@ -536,7 +558,8 @@ static bool t_loop(bool packed)
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	if (packed) {	/* 2.8.17: a chain longer than the ring */
 		uint32_t k;
 
@@ -559,7 +582,8 @@ static bool t_indirect_loop(bool packed)
 	struct fx f;
 
 	(void)packed;
-	CHECK(setup(&f, false, 8, VHA_RING_F_INDIRECT));
+	if (!CHECK(setup(&f, false, 8, VHA_RING_F_INDIRECT)))
+		return false;
 	raw_table(&f, 0, fx_buf(0), 8, VHA_DESC_F_NEXT, 1);
 	raw_table(&f, 1, fx_buf(1), 8, VHA_DESC_F_NEXT, 0);
 	raw(&f, 0, FX_GPA + FX_TABLES, 32, VHA_DESC_F_INDIRECT, 0);
@@ -574,7 +598,8 @@ static bool t_indirect_long(bool packed)
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 4, VHA_RING_F_INDIRECT));
+	if (!CHECK(setup(&f, packed, 4, VHA_RING_F_INDIRECT)))
+		return false;
 	raw(&f, 0, FX_GPA + FX_TABLES, 5 * 16, VHA_DESC_F_INDIRECT, 0);
 	raw_publish(&f);
 	CHECK(expect_err(&f, ELOOP, VHA_ERR_CHAIN_LOOP));
@@ -588,7 +613,8 @@ static bool t_next_range(bool packed)
 	struct fx f;
 
 	(void)packed;
-	CHECK(setup(&f, false, 8, 0));
+	if (!CHECK(setup(&f, false, 8, 0)))
+		return false;
 	raw(&f, 0, fx_buf(0), 8, VHA_DESC_F_NEXT, 8);
 	raw_publish(&f);
 	CHECK(expect_err(&f, ERANGE, VHA_ERR_NEXT_RANGE));
@@ -601,7 +627,8 @@ static bool t_indirect_next_range(bool packed)
 	struct fx f;
 
 	(void)packed;
-	CHECK(setup(&f, false, 8, VHA_RING_F_INDIRECT));
+	if (!CHECK(setup(&f, false, 8, VHA_RING_F_INDIRECT)))
+		return false;
 	raw_table(&f, 0, fx_buf(0), 8, VHA_DESC_F_NEXT, 2);
 	raw_table(&f, 1, fx_buf(1), 8, 0, 0);
 	raw(&f, 0, FX_GPA + FX_TABLES, 32, VHA_DESC_F_INDIRECT, 0);
@@ -617,7 +644,8 @@ static bool t_head_range(bool packed)
 	struct fx f;
 
 	(void)packed;
-	CHECK(setup(&f, false, 8, 0));
+	if (!CHECK(setup(&f, false, 8, 0)))
+		return false;
 	vha_drv_raw_avail(&f.drv, 9);
 	CHECK(expect_err(&f, ERANGE, VHA_ERR_HEAD_RANGE));
 	fx_teardown(&f);
@@ -630,7 +658,8 @@ static bool t_id_range(bool packed)
 	struct fx f;
 
 	(void)packed;
-	CHECK(setup(&f, true, 8, 0));
+	if (!CHECK(setup(&f, true, 8, 0)))
+		return false;
 	raw(&f, 0, fx_buf(0), 8, 0, 8);
 	CHECK(expect_err(&f, ERANGE, VHA_ERR_ID_RANGE));
 	fx_teardown(&f);
@@ -643,7 +672,8 @@ static bool t_avail_idx(bool packed)
 	struct fx f;
 
 	(void)packed;
-	CHECK(setup(&f, false, 8, 0));
+	if (!CHECK(setup(&f, false, 8, 0)))
+		return false;
 	vha_drv_raw_avail_idx(&f.drv, 8);	/* exactly num: fine */
 	CHECK(get(&f) == 1);
 	CHECK(fx_ring_init(&f) == 0);
@@ -662,7 +692,8 @@ static bool t_wrap_counter(bool packed)
 	struct fx f;
 
 	(void)packed;
-	CHECK(setup(&f, true, 8, 0));
+	if (!CHECK(setup(&f, true, 8, 0)))
+		return false;
 	/* head looks used (AVAIL == USED == 1): not available, not an error */
 	vha_drv_raw_desc(&f.drv, vha_drv_desc_gpa(&f.drv, 0), fx_buf(0), 8,
 			 VHA_DESC_F_AVAIL | VHA_DESC_F_USED, 0);
@@ -681,7 +712,8 @@ static bool indirect_err(bool packed, uint32_t feat, uint32_t len,
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, feat));
+	if (!CHECK(setup(&f, packed, 8, feat)))
+		return false;
 	raw_table(&f, 0, fx_buf(0), 8, 0, 0);
 	raw_table(&f, 1, fx_buf(1), 8, 0, 0);
 	raw(&f, 0, FX_GPA + FX_TABLES, len, VHA_DESC_F_INDIRECT | flags, 1);
@@ -720,7 +752,8 @@ static bool t_indirect_nested(bool packed)
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT));
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT)))
+		return false;
 	raw_table(&f, 0, FX_GPA + FX_TABLES, 16, VHA_DESC_F_INDIRECT, 0);
 	raw(&f, 0, FX_GPA + FX_TABLES, 16, VHA_DESC_F_INDIRECT, 0);
 	raw_publish(&f);
@@ -734,7 +767,8 @@ static bool t_write_order(bool packed)
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	raw(&f, 1, fx_buf(1), 8, 0, 0);
 	raw(&f, 0, fx_buf(0), 8, VHA_DESC_F_WRITE | VHA_DESC_F_NEXT, 1);
 	raw_publish(&f);
@@ -748,7 +782,8 @@ static bool t_write_order_indirect(bool packed)
 	uint16_t chain = packed ? 0 : VHA_DESC_F_NEXT;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT));
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT)))
+		return false;
 	raw_table(&f, 0, fx_buf(0), 8, VHA_DESC_F_WRITE | chain, 1);
 	raw_table(&f, 1, fx_buf(1), 8, 0, 0);
 	raw(&f, 0, FX_GPA + FX_TABLES, 32, VHA_DESC_F_INDIRECT, 0);
@@ -763,7 +798,8 @@ static bool one_buf_err(bool packed, uint32_t feat, uint64_t addr,
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, feat));
+	if (!CHECK(setup(&f, packed, 8, feat)))
+		return false;
 	raw(&f, 0, addr, len, 0, 0);
 	raw_publish(&f);
 	CHECK(expect_err(&f, err, why));
@@ -796,7 +832,8 @@ static bool t_indirect_unmapped(bool packed)
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT));
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT)))
+		return false;
 	raw(&f, 0, FX_GPA + FX_SIZE - 16, 32, VHA_DESC_F_INDIRECT, 0);
 	raw_publish(&f);
 	CHECK(expect_err(&f, EFAULT, VHA_ERR_ADDR_UNMAPPED));
@@ -809,7 +846,8 @@ static bool t_zero_len(bool packed)
 {
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	raw(&f, 1, fx_buf(1), 8, VHA_DESC_F_WRITE, 0);
 	raw(&f, 0, fx_buf(0), 0, VHA_DESC_F_NEXT, 1);
 	raw_publish(&f);
@@ -827,7 +865,8 @@ static bool t_chain_bytes(bool packed)
 	struct vha_memtable t = { 1, &huge };
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	raw(&f, 1, 1ULL << 32, 0x80000000u, 0, 0);
 	raw(&f, 0, 0, 0x80000000u, VHA_DESC_F_NEXT, 1);
 	raw_publish(&f);
@@ -843,7 +882,8 @@ static bool t_iov_full(bool packed)
 	struct fx f;
 	uint16_t id;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	CHECK(fx_add(&f, 3, 0, false, &id) == 0);
 	vha_drv_publish(&f.drv);
 	fx_chain_reset(&f);
@@ -852,7 +892,8 @@ static bool t_iov_full(bool packed)
 	CHECK(f.ring.error == VHA_ERR_IOV_FULL);
 	fx_teardown(&f);
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	CHECK(fx_add(&f, 0, 2, false, &id) == 0);
 	vha_drv_publish(&f.drv);
 	fx_chain_reset(&f);
@@ -868,7 +909,8 @@ static bool t_bad_used(bool packed)
 	struct vha_used u = { 8, 1, 0 };
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, 0));
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
 	CHECK(vha_ring_push(&f.ring, &u, 1) == -EINVAL);
 	CHECK(f.ring.error == VHA_ERR_USED);
 	CHECK(vha_ring_push(&f.ring, &u, 0) == -EIO);
@@ -935,7 +977,8 @@ static bool t_ops(bool packed)
 	uint32_t len;
 	struct fx f;
 
-	CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT));
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT)))
+		return false;
 	c.f = &f;
 	vha_ring_set_mem(&f.ring, &m);
 	CHECK(fx_add(&f, 2, 1, true, &id) == 0);
@@ -1041,7 +1084,9 @@ int main(void)
 
 			if (!(tests[i].layouts & (l ? PACKED : SPLIT)))
 				continue;
-			ok = tests[i].fn(l);
+			unsigned int before = check_failures;
+
+			ok = tests[i].fn(l) && check_failures == before;
 			failed += !ok;
 			printf("%s %u - %s: %s\n", ok ? "ok" : "not ok", ++n,
 			       l ? "packed" : "split", tests[i].name);

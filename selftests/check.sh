@@ -7,12 +7,12 @@
 # boot-and-load smoke on Debian's own kernel. Ends with one line
 # "N passed, N failed" (", N skipped" if any); non-zero exit on any failure.
 #
-# VHA_CHECK_STAGES selects stages (default "static unit debug distro").
+# VHA_CHECK_STAGES selects stages (default "static unit runner debug distro").
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${VHA_CHECK_STAGES:-static unit debug distro}
+stages=${VHA_CHECK_STAGES:-static unit runner debug distro}
 passed=0 failed=0 skipped=0
 log=$root/build/check
 mkdir -p "$log"
@@ -62,6 +62,11 @@ for s in $stages; do
 		mapfile -t tests < <(make -s print-user-tests)
 		./selftests/run-tap.sh "${tests[@]}" | tee "$log/unit.log"
 		add_tap_result "$log/unit.log"
+		;;
+	runner)
+		stage "the VM runner's own test: each failure mode fails a run"
+		./selftests/run-tap.sh ./selftests/runner/test-runner.sh | tee "$log/runner.log"
+		add_tap_result "$log/runner.log"
 		;;
 	debug)
 		stage "VM suite on the debug kernel"

@@ -79,11 +79,13 @@ pick_kernel() {
 
 build_modules() {
 	mkdir -p "$root/build"
+	kmod=$root/build/$release
+	# --modules "": a run that loads none of ours needs no build.
+	[ "$modules" != "" ] || return 0
 	(
 		flock 8
 		make -s -C "$root" modules KDIR="$kdir" >&2
 	) 8>"$root/build/.modules.lock"
-	kmod=$root/build/$release
 	if [ "$modules" = unset ]; then
 		modules=""
 		[ -e "$kmod/vhost_accel.ko" ] && modules="vhost_accel"
@@ -166,8 +168,9 @@ boot_vm() {
 	append="$append vha.job=$job"
 	[ "$modroot" = / ] || append="$append vha.modules=$modroot/lib/modules"
 	: > "$job/console"
+	# The kernel kills QEMU if this script dies, even by SIGKILL.
 	# shellcheck disable=SC2086
-	qemu-system-x86_64 $accel -smp 2 -m 3072 -nodefaults -no-reboot \
+	setpriv --pdeathsig KILL qemu-system-x86_64 $accel -smp 2 -m 3072 -nodefaults -no-reboot \
 		-display none -monitor none -parallel none -nic none \
 		-kernel "$bzimage" -initrd "$initrd" -append "$append" \
 		-serial "file:$job/console" -serial "file:$job/verdict" -serial "file:$job/dmesg" \
@@ -208,6 +211,8 @@ judge() {
 	local log=$job/dmesg end
 	[ -s "$log" ] || log=$job/console
 	touch "$job/failures"
+	# Serial lines end in CR LF.
+	tr -d '\r' < "$job/verdict" > "$job/verdict.txt" && mv "$job/verdict.txt" "$job/verdict"
 	end=$(grep -a '^END ' "$job/verdict" | tail -n 1 || true)
 	if [ -z "$end" ]; then
 		echo "no verdict from the guest: it crashed, panicked or hung" >> "$job/failures"
@@ -220,7 +225,7 @@ judge() {
 		esac
 		case "$end" in
 		*" problems=0") ;;
-		*) grep -a '^PROBLEM ' "$job/verdict" | sed 's/^PROBLEM //' >> "$job/failures" ;;
+		*) { grep -a '^PROBLEM ' "$job/verdict" || true; } | sed 's/^PROBLEM //' >> "$job/failures" ;;
 		esac
 	fi
 	if grep -a -F -f "$root/selftests/lib/splat-patterns" "$log" "$job/console" > "$job/splats"; then

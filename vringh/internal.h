@@ -20,6 +20,16 @@ static inline int vha_fail(struct vha_ring *r, enum vha_ring_error why,
 	return err;
 }
 
+/*
+ * The result of a failed memory access, for callers that only know it
+ * failed: -EAGAIN if the accessor asked for a retry (ring not broken),
+ * else -EFAULT with the reason already recorded.
+ */
+static inline int vha_access_err(const struct vha_ring *r)
+{
+	return r->error ? -EFAULT : -EAGAIN;
+}
+
 static __always_inline int vha_read_ring(struct vha_ring *r, void *dst,
 					 u64 addr, u32 len)
 {
@@ -30,6 +40,8 @@ static __always_inline int vha_read_ring(struct vha_ring *r, void *dst,
 			ret = -EFAULT;
 	} else {
 		ret = r->mem.ops->read(r->mem.priv, dst, addr, len);
+		if (ret == -EAGAIN)
+			return ret;
 	}
 	if (unlikely(ret))
 		return vha_fail(r, VHA_ERR_RING_ACCESS, -EFAULT);
@@ -46,6 +58,8 @@ static __always_inline int vha_write_ring(struct vha_ring *r, u64 addr,
 			ret = -EFAULT;
 	} else {
 		ret = r->mem.ops->write(r->mem.priv, addr, src, len);
+		if (ret == -EAGAIN)
+			return ret;
 	}
 	if (unlikely(ret))
 		return vha_fail(r, VHA_ERR_RING_ACCESS, -EFAULT);
@@ -56,12 +70,15 @@ static __always_inline int vha_read_ring16(struct vha_ring *r, u64 addr,
 					   u16 *val)
 {
 	__le16 v;
+	int ret;
 
 	if (likely(r->mem.kind == VHA_MEM_TABLE)) {
 		if (unlikely(get_user(v, (__le16 __user *)u64_to_user_ptr(addr))))
 			return vha_fail(r, VHA_ERR_RING_ACCESS, -EFAULT);
-	} else if (vha_read_ring(r, &v, addr, sizeof(v))) {
-		return -EFAULT;
+	} else {
+		ret = vha_read_ring(r, &v, addr, sizeof(v));
+		if (ret)
+			return ret;
 	}
 	*val = le16_to_cpu(v);
 	return 0;
@@ -125,6 +142,8 @@ static __always_inline int vha_xlate(struct vha_ring *r, u64 addr, u32 len,
 	else
 		n = r->mem.ops->xlate(r->mem.priv, addr, len, write, iov, max);
 	if (likely(n > 0))
+		return n;
+	if (n == -EAGAIN)
 		return n;
 	if (n == -ENOBUFS)
 		return vha_fail(r, VHA_ERR_IOV_FULL, -ENOBUFS);

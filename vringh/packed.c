@@ -70,7 +70,7 @@ static int walk_indirect(struct vha_ring *r, struct vha_walk *w,
 	/* 2.8.7: the entries are used in order; only WRITE is meaningful */
 	for (i = 0; i < n; i++) {
 		if (vha_table_read(r, tbl, nseg, i, &e))
-			return -EFAULT;
+			return vha_access_err(r);
 		flags = le16_to_cpu(e.flags);
 		/*
 		 * 2.8.7 calls other flags reserved; an INDIRECT here can only
@@ -99,7 +99,7 @@ static int walk_chain(struct vha_ring *r, struct vha_chain *c)
 	vha_walk_start(&w, c);
 	for (;;) {
 		if (vha_read_ring(r, &d, slot_addr(r, slot), sizeof(d)))
-			return -EFAULT;
+			return vha_access_err(r);
 		flags = le16_to_cpu(d.flags);
 		/* 2.8.21.1: every descriptor of a chain is made available */
 		if (unlikely(!desc_is_avail(flags, wrap)))
@@ -144,7 +144,7 @@ int vha_packed_get(struct vha_ring *r, struct vha_chain *c)
 		return -EIO;
 	if (vha_read_ring16(r, slot_addr(r, r->last_avail) + PDESC_FLAGS,
 			    &flags))
-		return -EFAULT;
+		return vha_access_err(r);
 	if (!desc_is_avail(flags, r->avail_wrap))
 		return 0;
 	/* 2.8.21.2: the body is read after the flags that published it */
@@ -217,12 +217,12 @@ static int push_in_order(struct vha_ring *r, const struct vha_used *u,
 	for (i = 0; i < n; i++)
 		total += u[i].ndesc;
 	if (write_used_body(r, r->last_used, u[n - 1].id, u[n - 1].len))
-		return -EFAULT;
+		return vha_access_err(r);
 	/* 2.8.21: id and len are visible before the flags that publish them */
 	smp_wmb();
 	if (vha_write_ring16(r, slot_addr(r, r->last_used) + PDESC_FLAGS,
 			     used_flags(r->used_wrap)))
-		return -EFAULT;
+		return vha_access_err(r);
 	advance(r, &r->last_used, &r->used_wrap, total);
 	return 0;
 }
@@ -253,15 +253,15 @@ int vha_packed_push(struct vha_ring *r, const struct vha_used *u,
 		if (write_used_body(r, slot, u[i].id, u[i].len) ||
 		    vha_write_ring16(r, slot_addr(r, slot) + PDESC_FLAGS,
 				     used_flags(wrap)))
-			return -EFAULT;
+			return vha_access_err(r);
 	}
 	if (write_used_body(r, r->last_used, u[0].id, u[0].len))
-		return -EFAULT;
+		return vha_access_err(r);
 	/* 2.8.21: id and len are visible before the flags that publish them */
 	smp_wmb();
 	if (vha_write_ring16(r, slot_addr(r, r->last_used) + PDESC_FLAGS,
 			     used_flags(r->used_wrap)))
-		return -EFAULT;
+		return vha_access_err(r);
 	advance(r, &slot, &wrap, u[n - 1].ndesc);
 	r->last_used = slot;
 	r->used_wrap = wrap;
@@ -290,7 +290,7 @@ int vha_packed_need_notify(struct vha_ring *r)
 	/* used descriptors are written before we read the driver's wishes */
 	smp_mb();
 	if (vha_read_ring(r, &ev, r->avail, sizeof(ev)))
-		return -EFAULT;
+		return vha_access_err(r);
 	off_wrap = le16_to_cpu(ev.off_wrap);
 	flags = le16_to_cpu(ev.flags);
 	r->signalled_used = r->last_used;
@@ -323,13 +323,13 @@ int vha_packed_enable_notify(struct vha_ring *r)
 		ev.flags = cpu_to_le16(VHA_EVENT_F_DESC);
 	}
 	if (vha_write_ring(r, r->used, &ev, sizeof(ev)))
-		return -EFAULT;
+		return vha_access_err(r);
 	r->notify_enabled = true;
 	/* 2.8.10: our write before the re-read of the next descriptor */
 	smp_mb();
 	if (vha_read_ring16(r, slot_addr(r, r->last_avail) + PDESC_FLAGS,
 			    &flags))
-		return -EFAULT;
+		return vha_access_err(r);
 	return desc_is_avail(flags, r->avail_wrap);
 }
 EXPORT_SYMBOL_GPL(vha_packed_enable_notify);
@@ -341,7 +341,7 @@ int vha_packed_disable_notify(struct vha_ring *r)
 	if (!r->notify_enabled)
 		return 0;
 	if (vha_write_ring16(r, r->used + EVENT_FLAGS, VHA_EVENT_F_DISABLE))
-		return -EFAULT;
+		return vha_access_err(r);
 	r->notify_enabled = false;
 	return 0;
 }

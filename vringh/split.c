@@ -42,7 +42,7 @@ static int read_desc(struct vha_ring *r, u16 i, struct vha_desc *d)
 static int read_avail_idx(struct vha_ring *r, u16 *idx)
 {
 	if (vha_read_ring16(r, r->avail + AVAIL_IDX, idx))
-		return -EFAULT;
+		return vha_access_err(r);
 	if (unlikely((u16)(*idx - r->last_avail) > r->num))
 		return vha_fail(r, VHA_ERR_AVAIL_IDX, -EOVERFLOW);
 	r->shadow_avail = *idx;
@@ -88,7 +88,7 @@ static int walk_indirect(struct vha_ring *r, struct vha_walk *w,
 		return nseg;
 	for (ttl = n; ; ttl--) {
 		if (vha_table_read(r, tbl, nseg, i, &e))
-			return -EFAULT;
+			return vha_access_err(r);
 		flags = le16_to_cpu(e.flags);
 		/* 2.7.5.3.1: no INDIRECT inside an indirect table */
 		if (unlikely(flags & VHA_DESC_F_INDIRECT))
@@ -121,7 +121,7 @@ static int walk_chain(struct vha_ring *r, struct vha_chain *c, u16 i)
 	vha_walk_start(&w, c);
 	for (;;) {
 		if (read_desc(r, i, &d))
-			return -EFAULT;
+			return vha_access_err(r);
 		flags = le16_to_cpu(d.flags);
 		if (flags & VHA_DESC_F_INDIRECT)
 			return walk_indirect(r, &w, &d, flags);
@@ -153,7 +153,7 @@ int vha_split_get(struct vha_ring *r, struct vha_chain *c)
 		return ret;
 	if (vha_read_ring16(r, r->avail + AVAIL_RING +
 			    2ULL * (r->last_avail & (r->num - 1)), &head))
-		return -EFAULT;
+		return vha_access_err(r);
 	/* 2.7.6: ring[] holds the index of a chain head in the table */
 	if (unlikely(head >= r->num))
 		return vha_fail(r, VHA_ERR_HEAD_RANGE, -ERANGE);
@@ -183,7 +183,7 @@ static int write_used(struct vha_ring *r, u16 idx, const struct vha_used *u,
 		if (vha_write_ring(r, r->used + USED_RING +
 				   sizeof(buf[0]) * (u64)(idx + i), buf,
 				   sizeof(buf[0]) * k))
-			return -EFAULT;
+			return vha_access_err(r);
 	}
 	return 0;
 }
@@ -206,11 +206,11 @@ int vha_split_push(struct vha_ring *r, const struct vha_used *u,
 	first = min_t(unsigned int, n, r->num - slot);
 	if (write_used(r, slot, u, first) ||
 	    write_used(r, 0, u + first, n - first))
-		return -EFAULT;
+		return vha_access_err(r);
 	/* 2.7.8.2: elements are visible before the index that publishes them */
 	smp_wmb();
 	if (vha_write_ring16(r, r->used + USED_IDX, r->last_used + n))
-		return -EFAULT;
+		return vha_access_err(r);
 	r->last_used += n;
 	return 0;
 }
@@ -227,11 +227,11 @@ int vha_split_need_notify(struct vha_ring *r)
 	smp_mb();
 	if (!(r->features & VHA_RING_F_EVENT_IDX)) {
 		if (vha_read_ring16(r, r->avail + AVAIL_FLAGS, &flags))
-			return -EFAULT;
+			return vha_access_err(r);
 		return !(flags & VHA_AVAIL_F_NO_INTERRUPT);
 	}
 	if (vha_read_ring16(r, used_event_addr(r), &event))
-		return -EFAULT;
+		return vha_access_err(r);
 	old = r->signalled_used;
 	r->signalled_used = new;
 	r->signalled_valid = true;
@@ -279,7 +279,7 @@ int vha_split_disable_notify(struct vha_ring *r)
 		return 0;
 	}
 	if (vha_write_ring16(r, r->used + USED_FLAGS, VHA_USED_F_NO_NOTIFY))
-		return -EFAULT;
+		return vha_access_err(r);
 	r->notify_enabled = false;
 	return 0;
 }
@@ -293,7 +293,7 @@ int vha_split_start(struct vha_ring *r)
 	if (unlikely(r->error))
 		return -EIO;
 	if (vha_read_ring16(r, r->used + USED_IDX, &idx))
-		return -EFAULT;
+		return vha_access_err(r);
 	r->last_used = idx;
 	r->shadow_avail = r->last_avail;
 	r->signalled_valid = false;

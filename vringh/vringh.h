@@ -31,7 +31,10 @@
  * driver broke a rule or memory could not be accessed.  On any error the ring
  * records a reason (enum vha_ring_error, read it with vha_ring_error()) and
  * becomes broken: every later call returns -EIO until vha_ring_init().  The
- * position is never advanced past a chain that failed.
+ * position is never advanced past a chain that failed.  One exception: when a
+ * VHA_MEM_OPS accessor returns -EAGAIN (e.g. an IOTLB miss it has reported
+ * and will be told about), the call returns -EAGAIN, records nothing and the
+ * ring stays usable; call it again later.
  *
  * How the vhost core uses it (see vhost_core/):
  *   - embed one struct vha_ring in each virtqueue; the virtqueue's mutex
@@ -163,6 +166,10 @@ struct vha_memtable {
 
 int vha_memtable_check(const struct vha_memtable *t);
 
+/*
+ * Any op may also return -EAGAIN: "not available yet, retry later"; vringh
+ * passes it up without breaking the ring (see above).
+ */
 struct vha_mem_ops {
 	/* Copy len bytes at ring or guest address addr; 0 or -EFAULT. */
 	int (*read)(void *priv, void *dst, u64 addr, u32 len);

@@ -923,6 +923,8 @@ static bool t_bad_used(bool packed)
 struct ops_ctx {
 	struct fx *f;
 	bool fail_read;
+	unsigned int again_read;	/* answer -EAGAIN this many times */
+	unsigned int again_xlate;
 	unsigned int calls;
 };
 
@@ -931,6 +933,8 @@ static int op_read(void *priv, void *dst, u64 addr, u32 len)
 	struct ops_ctx *c = priv;
 
 	c->calls++;
+	if (c->again_read && c->again_read--)
+		return -EAGAIN;
 	if (c->fail_read)
 		return -EFAULT;
 	memcpy(dst, (void *)(uintptr_t)addr, len);
@@ -954,6 +958,8 @@ static int op_xlate(void *priv, u64 addr, u32 len, bool write,
 
 	(void)write;
 	c->calls++;
+	if (c->again_xlate && c->again_xlate--)
+		return -EAGAIN;
 	if (addr < FX_GPA || addr + len > FX_GPA + FX_SPLIT)
 		return -EFAULT;
 	if (!max)
@@ -988,6 +994,20 @@ static bool t_ops(bool packed)
 	CHECK(vha_ring_push(&f.ring, &u, 1) == 0);
 	CHECK(vha_drv_get_used(&f.drv, &uid, &len, &cnt) == 1 && len == 3);
 	CHECK(c.calls > 0);
+	/* -EAGAIN from the accessor: not an error, the chain is still there */
+	CHECK(fx_add(&f, 1, 1, false, &id) == 0);
+	vha_drv_publish(&f.drv);
+	c.again_xlate = 1;
+	CHECK(get(&f) == -EAGAIN && f.ring.error == VHA_ERR_NONE);
+	c.again_read = 1;
+	CHECK(get(&f) == -EAGAIN && f.ring.error == VHA_ERR_NONE);
+	CHECK(get(&f) == 1 && f.chain.id == id);
+	u = (struct vha_used){ f.chain.id, f.chain.ndesc, 0 };
+	c.again_read = 100;
+	CHECK(vha_ring_need_notify(&f.ring) == -EAGAIN);
+	c.again_read = 0;
+	CHECK(vha_ring_push(&f.ring, &u, 1) == 0);
+	CHECK(vha_drv_get_used(&f.drv, &uid, &len, &cnt) == 1 && uid == id);
 	/* outside what the "IOTLB" maps */
 	raw(&f, f.drv.next_avail, FX_GPA + FX_SPLIT, 8, 0, 0);
 	if (!packed)
@@ -1065,7 +1085,7 @@ static const struct test tests[] = {
 	{ "rule: chain longer than 4 GiB", t_chain_bytes, BOTH },
 	{ "rule: segment / log array full", t_iov_full, BOTH },
 	{ "rule: bad used entry", t_bad_used, BOTH },
-	{ "ops accessor (IOTLB-like)", t_ops, BOTH },
+	{ "ops accessor (IOTLB-like), -EAGAIN retry", t_ops, BOTH },
 	{ "memory table check, error names", t_memtable_check, SPLIT },
 };
 

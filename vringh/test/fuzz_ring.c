@@ -15,6 +15,8 @@
  * for the device.  Besides the sanitizers, the harness traps when:
  *   - a chain has a segment outside the two regions, or its byte counts or
  *     id disagree with its segments and the queue size;
+ *   - one uninterrupted series of gets returns more than 2 * num chains
+ *     while nobody wrote into the rings;
  *   - a call fails without recording a reason, or with an errno that does
  *     not belong to the reason, or a broken ring accepts a later call;
  *   - a return value is outside 0, 1, -errno.
@@ -70,6 +72,7 @@ struct state {
 	bool have_last;
 	struct vha_used pend[MAX_PEND];
 	unsigned int npend;
+	bool ring_written;	/* a writable buffer overlapped the rings */
 };
 
 static struct state st;
@@ -221,7 +224,11 @@ static void check_chain(const struct vha_chain *c)
 			sink ^= ((uint8_t *)c->iov[k].iov_base)[0];
 		} else {
 			inb += c->iov[k].iov_len;
-			((uint8_t *)c->iov[k].iov_base)[c->iov[k].iov_len - 1] = 0x5a;
+			b += c->iov[k].iov_len - 1;
+			*(uint8_t *)(uintptr_t)b = 0x5a;
+			/* the device wrote into the rings: a driver's act */
+			if (b - lo < TABLES)
+				st.ring_written = true;
 		}
 	}
 	check(out == c->out_bytes && inb == c->in_bytes);
@@ -232,7 +239,8 @@ static void op_get(void)
 	unsigned int k;
 	int ret;
 
-	for (k = 0; k <= st.cfg.num; k++) {
+	st.ring_written = false;
+	for (k = 0; k <= 2 * st.cfg.num; k++) {
 		memset(&st.last, 0, sizeof(st.last));
 		st.last.iov = st.iov;
 		st.last.iov_max = IOV;
@@ -248,8 +256,14 @@ static void op_get(void)
 			st.pend[st.npend++] = (struct vha_used){
 				st.last.id, st.last.ndesc, st.last.in_bytes };
 	}
-	/* more chains than the queue size without an error: impossible */
-	check(0);
+	/*
+	 * Without an error, one series of gets returns at most num chains
+	 * after it reads avail->idx, plus at most num the ring already knew
+	 * of from an earlier read (vha_ring_enable_notify() reads it too).
+	 * More is impossible, unless buffers pointing into the rings let the
+	 * device play driver and publish more during this loop.
+	 */
+	check(st.ring_written);
 }
 
 static void op_push(struct input *in)

@@ -57,3 +57,29 @@ vringh-bench: $(VRINGH_BENCH)
 USER_TARGETS += $(VRINGH_TEST) $(VRINGH_TEST_SAN) $(VRINGH_FUZZER) $(VRINGH_BENCH)
 USER_TESTS += $(VRINGH_TEST) $(VRINGH_TEST_SAN) vringh/test/fuzz-smoke.sh
 USER_BENCHES += $(VRINGH_BENCH)
+
+# Line/branch coverage of vringh/*.c reached by the unit tests and by a fuzz
+# corpus (default: the long campaign's corpus plus the seeds).
+VRINGH_COV_FLAGS := -O0 -fprofile-instr-generate -fcoverage-mapping
+VRINGH_LLVM_COV ?= llvm-cov-14
+VRINGH_LLVM_PROFDATA ?= llvm-profdata-14
+VRINGH_COV_CORPUS ?= $(VRINGH_OUT)/corpus vringh/test/corpus
+
+.PHONY: vringh-cov
+vringh-cov:
+	@mkdir -p $(VRINGH_OUT)/cov
+	$(VRINGH_CLANG) $(VRINGH_CFLAGS) $(VRINGH_COV_FLAGS) -o $(VRINGH_OUT)/cov/test_ring \
+		vringh/test/test_ring.c $(VRINGH_SRCS) $(VRINGH_FIX)
+	$(VRINGH_CLANG) $(VRINGH_CFLAGS) $(VRINGH_COV_FLAGS) -fsanitize=fuzzer \
+		-o $(VRINGH_OUT)/cov/fuzz_ring vringh/test/fuzz_ring.c $(VRINGH_SRCS) $(VRINGH_FIX)
+	cd $(VRINGH_OUT)/cov && LLVM_PROFILE_FILE=unit.profraw ./test_ring >/dev/null
+	LLVM_PROFILE_FILE=$(VRINGH_OUT)/cov/fuzz.profraw $(VRINGH_OUT)/cov/fuzz_ring -runs=0 \
+		$(wildcard $(VRINGH_COV_CORPUS)) >/dev/null 2>&1
+	$(VRINGH_LLVM_PROFDATA) merge -o $(VRINGH_OUT)/cov/unit.profdata $(VRINGH_OUT)/cov/unit.profraw
+	$(VRINGH_LLVM_PROFDATA) merge -o $(VRINGH_OUT)/cov/fuzz.profdata $(VRINGH_OUT)/cov/fuzz.profraw
+	@echo "== unit tests"
+	@$(VRINGH_LLVM_COV) report $(VRINGH_OUT)/cov/test_ring \
+		-instr-profile=$(VRINGH_OUT)/cov/unit.profdata $(VRINGH_SRCS) vringh/internal.h
+	@echo "== fuzz corpus: $(wildcard $(VRINGH_COV_CORPUS))"
+	@$(VRINGH_LLVM_COV) report $(VRINGH_OUT)/cov/fuzz_ring \
+		-instr-profile=$(VRINGH_OUT)/cov/fuzz.profdata $(VRINGH_SRCS) vringh/internal.h

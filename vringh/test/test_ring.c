@@ -10,6 +10,15 @@
 #include <stdlib.h>
 
 #include "vringh/test/fixture.h"
+#include "vringh/internal.h"
+
+static int vha_table_xlate_for_test(const struct vha_memtable *t, u64 addr,
+				    u32 len, bool write, struct iovec *iov,
+				    unsigned int max)
+{
+	(void)write;
+	return vha_table_xlate(t, addr, len, iov, max);
+}
 
 /*
  * A failed check is reported and counted; the test goes on (every test is
@@ -140,6 +149,8 @@ static bool roundtrip(bool packed, bool indirect)
 		echo[i] = (char)(255 - i);
 	CHECK(vha_iov_copy_to(f.iov + f.chain.out_segs, f.chain.in_segs, 0,
 			      echo, 250) == 0);
+	CHECK(vha_iov_length(f.iov + f.chain.out_segs, f.chain.in_segs) ==
+	      250);
 	CHECK(vha_iov_copy_to(f.iov + f.chain.out_segs, f.chain.in_segs, 250,
 			      echo, 1) == -EINVAL);
 	CHECK(vha_iov_copy_from(got, f.iov, f.chain.out_segs, 1, 100) ==
@@ -1036,6 +1047,205 @@ static bool t_memtable_check(bool packed)
 	r[1] = (struct vha_region){ ~0ULL - 10, 100, 0 };
 	CHECK(vha_memtable_check(&t) == -EINVAL);
 	CHECK(strcmp(vha_ring_error_name(VHA_ERR_COUNT), "unknown") == 0);
+	CHECK(strcmp(vha_ring_error_name(VHA_ERR_WRAP),
+		     "descriptor not available (wrap counter)") == 0);
+	return true;
+}
+
+/* A broken ring refuses every call with -EIO until it is set up again. */
+static bool t_sticky(bool packed)
+{
+	struct vha_used u = { 0, 1, 0 };
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
+	raw(&f, 0, 0x1000, 8, 0, 0);
+	raw_publish(&f);
+	CHECK(get(&f) == -EFAULT);
+	CHECK(vha_ring_push(&f.ring, &u, 1) == -EIO);
+	CHECK(vha_ring_need_notify(&f.ring) == -EIO);
+	CHECK(vha_ring_enable_notify(&f.ring) == -EIO);
+	CHECK(vha_ring_disable_notify(&f.ring) == -EIO);
+	CHECK(vha_ring_set_base(&f.ring, 0) == -EIO);
+	CHECK(vha_ring_start(&f.ring) == -EIO);
+	CHECK(f.ring.error == VHA_ERR_ADDR_UNMAPPED);
+	CHECK(fx_ring_init(&f) == 0 && vha_ring_start(&f.ring) == 0);
+	fx_teardown(&f);
+	return true;
+}
+
+/* Fault injection: ring access number k fails; every call must say so. */
+struct fault_ctx {
+	struct fx *f;
+	unsigned int countdown;	/* accesses left before the failing one */
+	bool fired;
+};
+
+static bool fault_now(struct fault_ctx *c)
+{
+	if (c->fired || c->countdown--)
+		return false;
+	c->fired = true;
+	return true;
+}
+
+static int flt_read(void *priv, void *dst, u64 addr, u32 len)
+{
+	if (fault_now(priv))
+		return -EFAULT;
+	memcpy(dst, (void *)(uintptr_t)addr, len);
+	return 0;
+}
+
+static int flt_write(void *priv, u64 addr, const void *src, u32 len)
+{
+	if (fault_now(priv))
+		return -EFAULT;
+	memcpy((void *)(uintptr_t)addr, src, len);
+	return 0;
+}
+
+static int flt_xlate(void *priv, u64 addr, u32 len, bool write,
+		     struct iovec *iov, unsigned int max)
+{
+	struct fault_ctx *c = priv;
+
+	if (fault_now(c))
+		return -EFAULT;
+	return vha_table_xlate_for_test(&c->f->table, addr, len, write, iov,
+					max);
+}
+
+static const struct vha_mem_ops fault_ops = {
+	.read = flt_read, .write = flt_write, .xlate = flt_xlate,
+};
+
+/* One ring "session"; returns false if a call misbehaved. */
+static bool fault_session(struct fx *f, struct fault_ctx *c, bool *done)
+{
+	struct vha_used u[2];
+	uint16_t id;
+	int ret, k;
+
+	*done = false;
+	if (!CHECK(fx_add(f, 1, 1, false, &id) == 0 &&
+		   fx_add(f, 1, 0, true, &id) == 0))
+		return false;
+	vha_drv_publish(&f->drv);
+	for (k = 0; k < 2; k++) {
+		ret = get(f);
+		if (ret != 1)
+			goto check;
+		u[k] = (struct vha_used){ f->chain.id, f->chain.ndesc, 1 };
+	}
+	ret = vha_ring_push(&f->ring, u, 2);
+	if (ret)
+		goto check;
+	ret = vha_ring_need_notify(&f->ring);
+	if (ret < 0)
+		goto check;
+	ret = vha_ring_enable_notify(&f->ring);
+	if (ret < 0)
+		goto check;
+	ret = vha_ring_disable_notify(&f->ring);
+	if (ret < 0)
+		goto check;
+	ret = vha_ring_start(&f->ring);
+	if (ret < 0)
+		goto check;
+	*done = !c->fired;
+	return CHECK(!c->fired);
+check:
+	return CHECK(c->fired && ret == -EFAULT &&
+		     (f->ring.error == VHA_ERR_RING_ACCESS ||
+		      f->ring.error == VHA_ERR_ADDR_UNMAPPED));
+}
+
+static bool t_faults(bool packed)
+{
+	struct fault_ctx c = { 0 };
+	struct vha_mem m = { VHA_MEM_OPS, NULL, &fault_ops, &c };
+	unsigned int k;
+	bool done = false;
+	struct fx f;
+
+	for (k = 0; !done && k < 200; k++) {
+		if (!CHECK(setup(&f, packed, 8,
+				 VHA_RING_F_INDIRECT | VHA_RING_F_EVENT_IDX)))
+			return false;
+		c = (struct fault_ctx){ &f, k, false };
+		vha_ring_set_mem(&f.ring, &m);
+		if (!fault_session(&f, &c, &done)) {
+			printf("# fault at access %u\n", k);
+			fx_teardown(&f);
+			return false;
+		}
+		fx_teardown(&f);
+	}
+	return CHECK(done && k > 10);
+}
+
+/* Unget across the end of a packed ring flips the wrap counter back. */
+static bool t_unget_wrap(bool packed)
+{
+	struct vha_used u;
+	uint16_t id;
+	uint32_t base;
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 4, 0)))
+		return false;
+	CHECK(fx_add(&f, 3, 0, false, &id) == 0);
+	vha_drv_publish(&f.drv);
+	CHECK(get(&f) == 1);
+	u = (struct vha_used){ f.chain.id, f.chain.ndesc, 0 };
+	CHECK(vha_ring_push(&f.ring, &u, 1) == 0);
+	drain(&f);
+	CHECK(fx_add(&f, 2, 0, false, &id) == 0);
+	vha_drv_publish(&f.drv);
+	base = vha_ring_get_base(&f.ring);
+	CHECK(get(&f) == 1 && f.chain.id == id);
+	CHECK(vha_ring_get_base(&f.ring) != base);
+	vha_ring_unget(&f.ring, &f.chain);
+	CHECK(vha_ring_get_base(&f.ring) == base);
+	CHECK(get(&f) == 1 && f.chain.id == id);
+	fx_teardown(&f);
+	return true;
+}
+
+/* Push limits and the area a device writes (for dirty logging). */
+static bool t_push_limits(bool packed)
+{
+	struct vha_used u[9] = { { 0 } };
+	u64 addr, len;
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
+	CHECK(vha_ring_push(&f.ring, u, 0) == 0);
+	vha_ring_used_range(&f.ring, &addr, &len);
+	if (packed)
+		CHECK(addr == f.cfg.desc && len == 8 * 16);
+	else
+		CHECK(addr == f.cfg.used && len == 4 + 8 * 8 + 2);
+	CHECK(vha_ring_push(&f.ring, u, 9) == -EINVAL);
+	CHECK(f.ring.error == VHA_ERR_USED);
+	fx_teardown(&f);
+	return true;
+}
+
+/* An indirect table address that wraps the address space. */
+static bool t_indirect_overflow(bool packed)
+{
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT)))
+		return false;
+	raw(&f, 0, ~0ULL - 15, 32, VHA_DESC_F_INDIRECT, 0);
+	raw_publish(&f);
+	CHECK(expect_err(&f, EFAULT, VHA_ERR_ADDR_OVERFLOW));
+	fx_teardown(&f);
 	return true;
 }
 
@@ -1087,6 +1297,12 @@ static const struct test tests[] = {
 	{ "rule: bad used entry", t_bad_used, BOTH },
 	{ "ops accessor (IOTLB-like), -EAGAIN retry", t_ops, BOTH },
 	{ "memory table check, error names", t_memtable_check, SPLIT },
+	{ "broken ring refuses every call", t_sticky, BOTH },
+	{ "fault injection at every ring access", t_faults, BOTH },
+	{ "unget across the ring end", t_unget_wrap, BOTH },
+	{ "push limits, used area", t_push_limits, BOTH },
+	{ "rule: indirect table wraps address space", t_indirect_overflow,
+	  BOTH },
 };
 
 int main(void)

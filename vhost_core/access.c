@@ -17,7 +17,11 @@
 #include "log.h"
 #include "memtable.h"
 
-/* Translate [iova, iova + len) through the IOTLB; a miss is reported. */
+/*
+ * Translate [iova, iova + len) through the IOTLB. A miss is reported to
+ * userspace and returns -EAGAIN, which vringh treats as "retry later", not
+ * as a broken ring.
+ */
 static int iotlb_xlate(struct vha_vq *vq, u64 iova, u64 len, u8 perm,
 		       struct iovec *iov, unsigned int max)
 {
@@ -29,7 +33,7 @@ static int iotlb_xlate(struct vha_vq *vq, u64 iova, u64 len, u8 perm,
 		if (!vha_iotlb_lookup(vq->dev->iotlb, iova, &map)) {
 			vq->iotlb_missed = true;
 			vha_iotlb_miss(vq, iova, perm);
-			return -EFAULT;
+			return -EAGAIN;
 		}
 		if (!(map->perm & perm))
 			return -EFAULT;
@@ -55,7 +59,7 @@ static int iotlb_read(void *priv, void *dst, u64 addr, u32 len)
 
 	n = iotlb_xlate(priv, addr, len, VHOST_ACCESS_RO, iov, VHA_RING_SEGS);
 	if (n < 0)
-		return -EFAULT;
+		return n == -EAGAIN ? n : -EFAULT;
 	return vha_iov_copy_from(dst, iov, n, 0, len) ? -EFAULT : 0;
 }
 
@@ -66,7 +70,7 @@ static int iotlb_write(void *priv, u64 addr, const void *src, u32 len)
 
 	n = iotlb_xlate(priv, addr, len, VHOST_ACCESS_WO, iov, VHA_RING_SEGS);
 	if (n < 0)
-		return -EFAULT;
+		return n == -EAGAIN ? n : -EFAULT;
 	return vha_iov_copy_to(iov, n, 0, src, len) ? -EFAULT : 0;
 }
 
@@ -259,7 +263,7 @@ int vha_vq_prefetch(struct vha_vq *vq)
 		if (n == -ENOBUFS)
 			continue;	/* mapped, in many pieces: fine */
 		if (n < 0)
-			return vq->iotlb_missed ? -EAGAIN : -EFAULT;
+			return n == -EAGAIN ? n : -EFAULT;
 	}
 	return 1;
 }
@@ -283,24 +287,13 @@ EXPORT_SYMBOL_GPL(vha_vq_chain_init);
  */
 int vha_vq_get_chain(struct vha_vq *vq, struct vha_chain *chain)
 {
-	struct vha_ring saved;
 	int ret;
 
 	lockdep_assert_held(&vq->mutex);
-	if (vq->dev->iotlb)
-		saved = vq->ring;
-	vq->iotlb_missed = false;
 	ret = vha_ring_get(&vq->ring, chain);
-	if (ret >= 0)
+	/* An IOTLB miss is not the driver's fault: retried after an update. */
+	if (ret >= 0 || ret == -EAGAIN)
 		return ret;
-	if (vq->iotlb_missed) {
-		/*
-		 * A miss is not the driver's fault: undo the broken state
-		 * (the position did not move past the failed chain).
-		 */
-		vq->ring = saved;
-		return -EAGAIN;
-	}
 	pr_debug("vq %u: %s\n", vq->index,
 		 vha_ring_error_name(vha_ring_error(&vq->ring)));
 	vha_vq_error(vq);

@@ -201,7 +201,10 @@ static __always_inline int vha_walk_add(struct vha_ring *r, struct vha_walk *w,
 	/* 2.7.5 / 2.8.4: a buffer is addr .. addr + len - 1; it cannot wrap. */
 	if (unlikely(addr + len - 1 < addr))
 		return vha_fail(r, VHA_ERR_ADDR_OVERFLOW, -EFAULT);
-	/* 2.7.5.2 / 2.8.16: a chain is at most 2^32 bytes (we keep < 2^32). */
+	/*
+	 * 2.7.5.2: a chain is at most 2^32 bytes; we keep it below (byte
+	 * counts are u32) and apply the same bound to packed lists.
+	 */
 	if (unlikely((u64)c->out_bytes + c->in_bytes + len > U32_MAX))
 		return vha_fail(r, VHA_ERR_CHAIN_BYTES, -EMSGSIZE);
 	n = vha_xlate(r, addr, len, write, c->iov + used, c->iov_max - used);
@@ -245,7 +248,7 @@ static inline int vha_indirect_check(struct vha_ring *r, u16 flags, u32 len)
 	/* 2.7.5.3 / 2.8.7: the table is a whole number of 16-byte entries */
 	if (unlikely(!len || len % VHA_DESC_SIZE))
 		return vha_fail(r, VHA_ERR_INDIRECT_LEN, -EINVAL);
-	/* 2.7.5.3.1: no chain is longer than the queue size */
+	/* 2.7.5.3.1 / 2.8.5: no chain is longer than the queue size */
 	if (unlikely(len / VHA_DESC_SIZE > r->num))
 		return vha_fail(r, VHA_ERR_CHAIN_LOOP, -ELOOP);
 	return len / VHA_DESC_SIZE;

@@ -73,8 +73,9 @@ static int walk_indirect(struct vha_ring *r, struct vha_walk *w,
 			return vha_access_err(r);
 		flags = le16_to_cpu(e.flags);
 		/*
-		 * 2.8.7 calls other flags reserved; an INDIRECT here can only
-		 * be a driver bug (2.8.19 allows no nesting), so refuse it.
+		 * 2.8.19: the driver sets no flag but WRITE in a table.  2.8.7
+		 * has the device ignore the others; we are stricter for
+		 * INDIRECT, which can only be a driver bug, and refuse it.
 		 */
 		if (unlikely(flags & VHA_DESC_F_INDIRECT))
 			return vha_fail(r, VHA_ERR_INDIRECT_NESTED, -EINVAL);
@@ -101,13 +102,17 @@ static int walk_chain(struct vha_ring *r, struct vha_chain *c)
 		if (vha_read_ring(r, &d, slot_addr(r, slot), sizeof(d)))
 			return vha_access_err(r);
 		flags = le16_to_cpu(d.flags);
-		/* 2.8.21.1: every descriptor of a chain is made available */
+		/* 2.8.6 / 2.8.17: every descriptor of a list is available */
 		if (unlikely(!desc_is_avail(flags, wrap)))
 			return vha_fail(r, VHA_ERR_WRAP, -EINVAL);
 		n++;
 		id = le16_to_cpu(d.id);
 		advance(r, &slot, &wrap, 1);
 		if (flags & VHA_DESC_F_INDIRECT) {
+			/* 2.8.19: never inside a list linked by NEXT */
+			if (unlikely(n > 1))
+				return vha_fail(r, VHA_ERR_INDIRECT_NEXT,
+						-EINVAL);
 			ret = walk_indirect(r, &w, &d, flags);
 			if (ret)
 				return ret;
@@ -147,7 +152,7 @@ int vha_packed_get(struct vha_ring *r, struct vha_chain *c)
 		return vha_access_err(r);
 	if (!desc_is_avail(flags, r->avail_wrap))
 		return 0;
-	/* 2.8.21.2: the body is read after the flags that published it */
+	/* 2.8.21.1: the body is read after the flags that published it */
 	smp_rmb();
 	ret = walk_chain(r, c);
 	if (ret)

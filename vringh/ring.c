@@ -19,7 +19,7 @@ static const char *const error_names[VHA_ERR_COUNT] = {
 	[VHA_ERR_INDIRECT_FEATURE] = "indirect descriptor not negotiated",
 	[VHA_ERR_INDIRECT_LEN] = "bad indirect table length",
 	[VHA_ERR_INDIRECT_NESTED] = "nested indirect descriptor",
-	[VHA_ERR_INDIRECT_NEXT] = "indirect descriptor with NEXT",
+	[VHA_ERR_INDIRECT_NEXT] = "indirect descriptor in a NEXT chain",
 	[VHA_ERR_WRITE_ORDER] = "readable after writable descriptor",
 	[VHA_ERR_ZERO_LEN] = "zero-length buffer",
 	[VHA_ERR_ADDR_OVERFLOW] = "buffer wraps the address space",
@@ -28,7 +28,6 @@ static const char *const error_names[VHA_ERR_COUNT] = {
 	[VHA_ERR_WRAP] = "descriptor not available (wrap counter)",
 	[VHA_ERR_ID_RANGE] = "buffer id out of range",
 	[VHA_ERR_USED] = "bad used entry from device",
-	[VHA_ERR_BROKEN] = "ring broken",
 };
 
 const char *vha_ring_error_name(enum vha_ring_error err)

@@ -35,9 +35,9 @@ static int read_desc(struct vha_ring *r, u16 i, struct vha_desc *d)
 }
 
 /*
- * Read avail->idx and check it.  2.7.6 / 2.7.13.3: the driver adds at most
- * queue-size buffers beyond what the device consumed, so an index further
- * ahead is corrupt.
+ * Read avail->idx and check it.  2.7: at most queue-size buffers are queued,
+ * and 2.7.6.1: the driver never decrements idx; so an index more than num
+ * ahead of what the device consumed (or behind it) is corrupt.
  */
 static int read_avail_idx(struct vha_ring *r, u16 *idx)
 {
@@ -62,7 +62,7 @@ static int avail_pending(struct vha_ring *r)
 		return ret;
 	if (idx == r->last_avail)
 		return 0;
-	/* Ring entries after the index: pairs with the driver's wmb (2.7.13). */
+	/* Ring entries after the index: pairs with the driver's wmb (2.7.13.3) */
 	smp_rmb();
 	return 1;
 }
@@ -103,7 +103,7 @@ static int walk_indirect(struct vha_ring *r, struct vha_walk *w,
 		if (unlikely(ttl == 1))
 			return vha_fail(r, VHA_ERR_CHAIN_LOOP, -ELOOP);
 		i = le16_to_cpu(e.next);
-		/* 2.7.5.3: next indexes the table itself */
+		/* 2.7.5.3: next chains entries of the table itself */
 		if (unlikely(i >= (u32)n))
 			return vha_fail(r, VHA_ERR_NEXT_RANGE, -ERANGE);
 	}

@@ -131,7 +131,7 @@ enum vha_ring_error {
 	VHA_ERR_INDIRECT_FEATURE, /* INDIRECT not negotiated (-EINVAL) */
 	VHA_ERR_INDIRECT_LEN,	/* table len 0 or not a multiple of 16 (-EINVAL) */
 	VHA_ERR_INDIRECT_NESTED, /* INDIRECT inside a table (-EINVAL) */
-	VHA_ERR_INDIRECT_NEXT,	/* INDIRECT together with NEXT (-EINVAL) */
+	VHA_ERR_INDIRECT_NEXT,	/* INDIRECT with NEXT, or (packed) after it (-EINVAL) */
 	VHA_ERR_WRITE_ORDER,	/* readable after writable (-EINVAL) */
 	VHA_ERR_ZERO_LEN,	/* zero-length buffer, not allowed (-EINVAL) */
 	VHA_ERR_ADDR_OVERFLOW,	/* addr + len wraps around (-EFAULT) */
@@ -140,7 +140,6 @@ enum vha_ring_error {
 	VHA_ERR_WRAP,		/* packed: chain entry not available (-EINVAL) */
 	VHA_ERR_ID_RANGE,	/* packed: buffer id >= num (-ERANGE) */
 	VHA_ERR_USED,		/* caller pushed a bad used entry (-EINVAL) */
-	VHA_ERR_BROKEN,		/* ring already failed (-EIO) */
 	VHA_ERR_COUNT
 };
 

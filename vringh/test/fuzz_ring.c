@@ -114,7 +114,6 @@ static int reason_errno(enum vha_ring_error e)
 	case VHA_ERR_IOV_FULL:
 		return -ENOBUFS;
 	case VHA_ERR_NONE:
-	case VHA_ERR_BROKEN:
 	case VHA_ERR_COUNT:
 		return 0;
 	default:

@@ -751,6 +751,30 @@ static bool t_indirect_next(bool packed)
 			    EINVAL, VHA_ERR_INDIRECT_NEXT);
 }
 
+/*
+ * Direct descriptors followed by an indirect one: valid for split
+ * (2.7.5.3.2 the device must handle it), forbidden for packed (2.8.19).
+ */
+static bool t_indirect_after_direct(bool packed)
+{
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_INDIRECT)))
+		return false;
+	raw_table(&f, 0, fx_buf(1), 8, VHA_DESC_F_WRITE, 0);
+	raw(&f, 1, FX_GPA + FX_TABLES, 16, VHA_DESC_F_INDIRECT, 0);
+	raw(&f, 0, fx_buf(0), 8, VHA_DESC_F_NEXT, 1);
+	raw_publish(&f);
+	if (packed) {
+		CHECK(expect_err(&f, EINVAL, VHA_ERR_INDIRECT_NEXT));
+	} else {
+		CHECK(get(&f) == 1);
+		CHECK(f.chain.out_segs == 1 && f.chain.in_segs == 1);
+	}
+	fx_teardown(&f);
+	return true;
+}
+
 /* 2.7.5.3.1 / 2.8.19: INDIRECT only when negotiated. */
 static bool t_indirect_feature(bool packed)
 {
@@ -1283,6 +1307,8 @@ static const struct test tests[] = {
 	{ "rule: wrong wrap counter", t_wrap_counter, PACKED },
 	{ "rule: indirect len 0 / not multiple of 16", t_indirect_len, BOTH },
 	{ "rule: indirect with NEXT", t_indirect_next, BOTH },
+	{ "rule: indirect after direct descriptors", t_indirect_after_direct,
+	  BOTH },
 	{ "rule: indirect not negotiated", t_indirect_feature, BOTH },
 	{ "rule: nested indirect", t_indirect_nested, BOTH },
 	{ "rule: writable before readable", t_write_order, BOTH },

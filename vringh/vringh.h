@@ -36,6 +36,10 @@
  * and will be told about), the call returns -EAGAIN, records nothing and the
  * ring stays usable; call it again later.
  *
+ * In the kernel, VHA_MEM_TABLE accesses the VMM's memory with uaccess, so a
+ * ring may only be used from a context that has the VMM's mm: the ioctl
+ * caller, or the vq worker after kthread_use_mm().
+ *
  * How the vhost core uses it (see vhost_core/):
  *   - embed one struct vha_ring in each virtqueue; the virtqueue's mutex
  *     protects all of it; every vha_ring_* call must be made with it held;

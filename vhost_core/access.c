@@ -20,7 +20,9 @@
 /*
  * Translate [iova, iova + len) through the IOTLB. A miss is reported to
  * userspace and returns -EAGAIN, which vringh treats as "retry later", not
- * as a broken ring.
+ * as a broken ring. @perm 0 accepts any mapping: ring metadata is read
+ * through whatever maps it (upstream reads the used index through a
+ * write-only mapping of the used ring, as QEMU sets it up).
  */
 static int iotlb_xlate(struct vha_vq *vq, u64 iova, u64 len, u8 perm,
 		       struct iovec *iov, unsigned int max)
@@ -31,11 +33,10 @@ static int iotlb_xlate(struct vha_vq *vq, u64 iova, u64 len, u8 perm,
 
 	while (len) {
 		if (!vha_iotlb_lookup(vq->dev->iotlb, iova, &map)) {
-			vq->iotlb_missed = true;
-			vha_iotlb_miss(vq, iova, perm);
+			vha_iotlb_miss(vq, iova, perm ?: VHOST_ACCESS_RO);
 			return -EAGAIN;
 		}
-		if (!(map->perm & perm))
+		if ((map->perm & perm) != perm)
 			return -EFAULT;
 		if (n == max)
 			return -ENOBUFS;
@@ -57,7 +58,7 @@ static int iotlb_read(void *priv, void *dst, u64 addr, u32 len)
 	struct iovec iov[VHA_RING_SEGS];
 	int n;
 
-	n = iotlb_xlate(priv, addr, len, VHOST_ACCESS_RO, iov, VHA_RING_SEGS);
+	n = iotlb_xlate(priv, addr, len, 0, iov, VHA_RING_SEGS);
 	if (n < 0)
 		return n == -EAGAIN ? n : -EFAULT;
 	return vha_iov_copy_from(dst, iov, n, 0, len) ? -EFAULT : 0;
@@ -257,7 +258,6 @@ int vha_vq_prefetch(struct vha_vq *vq)
 		perm[0] = VHOST_ACCESS_RW;
 	ring_sizes(vq, &size[0], &size[1], &size[2]);
 	for (i = 0; i < 3; i++) {
-		vq->iotlb_missed = false;
 		n = iotlb_xlate(vq, addr[i], size[i], perm[i], iov,
 				VHA_RING_SEGS);
 		if (n == -ENOBUFS)

@@ -31,7 +31,6 @@ void vha_vq_reset(struct vha_vq *vq)
 	vq->last_used_idx = 0;
 	vq->backend = NULL;
 	vq->ring_started = false;
-	vq->iotlb_missed = false;
 	vq->acked_features = 0;
 	vq->acked_backend_features = 0;
 	vq->busyloop_timeout = 0;

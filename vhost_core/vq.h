@@ -57,7 +57,6 @@ struct vha_vq {
 	 */
 	struct vha_ring ring;
 	bool ring_started;
-	bool iotlb_missed;		/* a miss was queued during this call */
 
 	/* Scratch for device handlers: iov_limit entries each. */
 	struct iovec *iov;

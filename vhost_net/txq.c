@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Batched transmit: small guest packets are copied into page fragments laid
+ * out as tun's XDP buffers (struct tun_xdp_hdr at the start, the packet at
+ * VHA_NET_TX_HEADROOM) and handed to tun or tap many at a time with one
+ * sendmsg(TUN_MSG_PTR). The receiver builds its skbs around the fragments,
+ * so each packet is copied once. Everything here runs under vq.mutex.
+ */
+#include <linux/if_tun.h>
+#include <linux/moduleparam.h>
+#include <linux/net.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <linux/virtio_byteorder.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+
+#include "net.h"
+
+static unsigned int tx_batch = VHA_NET_TX_BATCH_MAX;
+module_param(tx_batch, uint, 0444);
+MODULE_PARM_DESC(tx_batch,
+		 "Guest packets per sendmsg to tun/tap (TUN_MSG_PTR); 0: one sendmsg per packet. Default 64, range 0-64");
+
+enum { VHA_NET_TX_HEADROOM = XDP_PACKET_HEADROOM + NET_IP_ALIGN };
+
+static unsigned int batch_max(void)
+{
+	return min_t(unsigned int, tx_batch, VHA_NET_TX_BATCH_MAX);
+}
+
+static u32 hdr_len(const struct vha_net_vq *nvq)
+{
+	return nvq->sock_hlen + nvq->vhost_hlen;
+}
+
+/* Bytes of page fragment a packet of @len bytes takes (build_skb layout). */
+static u32 frag_size(u32 len)
+{
+	return SKB_DATA_ALIGN(VHA_NET_TX_HEADROOM + len) +
+	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+}
+
+/* Does the chain go through the batch? Its header is checked already. */
+bool vha_net_txq_fits(const struct vha_net_vq *nvq, const struct vha_chain *c)
+{
+	return batch_max() && frag_size(c->out_bytes - hdr_len(nvq)) <= PAGE_SIZE;
+}
+
+static bool hdr_le(const struct vha_net_vq *nvq)
+{
+	return vha_vq_has_feature(&nvq->vq, VIRTIO_F_VERSION_1) ||
+	       virtio_legacy_is_little_endian();
+}
+
+/*
+ * The virtio-net header the tap gets: the guest's (when the tap takes one)
+ * or none. As tun does for its own sendmsg, a header whose hdr_len does not
+ * cover the checksum field is widened; one longer than the packet is
+ * refused (-EINVAL). Everything else tun checks when it builds the skb.
+ */
+static int read_hdr(const struct vha_net_vq *nvq, const struct vha_chain *c,
+		    struct virtio_net_hdr *gso, u32 len)
+{
+	bool le = hdr_le(nvq);
+	u32 need;
+
+	memset(gso, 0, sizeof(*gso));
+	if (!nvq->sock_hlen)
+		return 0;
+	if (vha_iov_copy_from(gso, c->iov, c->out_segs, 0, sizeof(*gso)))
+		return -EFAULT;
+	if (gso->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		need = (u32)__virtio16_to_cpu(le, gso->csum_start) +
+		       __virtio16_to_cpu(le, gso->csum_offset) + 2;
+		if (need > len)
+			return -EINVAL;
+		if (need > __virtio16_to_cpu(le, gso->hdr_len))
+			gso->hdr_len = __cpu_to_virtio16(le, need);
+	}
+	if (__virtio16_to_cpu(le, gso->hdr_len) > len)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Copy the chain's packet into the batch. 0; -ENOMEM (no fragment: send it
+ * alone); -EFAULT or -EINVAL (drop it). The caller flushes a full batch.
+ */
+int vha_net_txq_add(struct vha_net_vq *nvq, const struct vha_chain *c)
+{
+	struct vha_net_txq *txq = nvq->txq;
+	u32 hlen = hdr_len(nvq), len = c->out_bytes - hlen;
+	u32 size = frag_size(len);
+	struct tun_xdp_hdr *hdr;
+	struct xdp_buff *xdp;
+	void *buf;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(*hdr) > VHA_NET_TX_HEADROOM);
+	buf = page_frag_alloc(&txq->frag, size, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	hdr = buf;
+	ret = read_hdr(nvq, c, &hdr->gso, len);
+	if (!ret && vha_iov_copy_from(buf + VHA_NET_TX_HEADROOM, c->iov,
+				      c->out_segs, hlen, len))
+		ret = -EFAULT;
+	if (ret) {
+		page_frag_free(buf);
+		return ret;
+	}
+	hdr->buflen = size;
+	xdp = &txq->xdp[txq->n++];
+	xdp_init_buff(xdp, size, NULL);
+	xdp_prepare_buff(xdp, buf, VHA_NET_TX_HEADROOM, len, false);
+	return 0;
+}
+
+/* Is the batch full? */
+static bool full(const struct vha_net_txq *txq)
+{
+	return txq->n >= batch_max();
+}
+
+static void free_batch(struct vha_net_txq *txq)
+{
+	unsigned int i;
+
+	for (i = 0; i < txq->n; i++)
+		page_frag_free(txq->xdp[i].data_hard_start);
+}
+
+/*
+ * Hand the batch to the socket. tun and tap take every fragment (queued or
+ * dropped) unless sendmsg fails outright, in which case they are freed here.
+ */
+void vha_net_txq_flush(struct vha_net_vq *nvq)
+{
+	struct vha_net_txq *txq = nvq->txq;
+	struct socket *sock = vha_net_sock(nvq);
+	struct tun_msg_ctl ctl = {
+		.type = TUN_MSG_PTR,
+		.num = txq->n,
+		.ptr = txq->xdp,
+	};
+	struct msghdr msg = {
+		.msg_control = &ctl,
+		.msg_controllen = sizeof(ctl),
+		.msg_flags = MSG_DONTWAIT,
+	};
+	unsigned int i;
+	size_t bytes = 0;
+	int ret;
+
+	lockdep_assert_held(&nvq->vq.mutex);
+	if (!txq->n)
+		return;
+	for (i = 0; i < txq->n; i++)
+		bytes += txq->xdp[i].data_end - txq->xdp[i].data;
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, NULL, 0, 0);
+	ret = sock->ops->sendmsg(sock, &msg, bytes);
+	if (ret < 0) {
+		free_batch(txq);
+		vha_net_stat_add(VHA_NET_STAT_TX_DROPPED, txq->n);
+	} else {
+		vha_net_stat_add(VHA_NET_STAT_TX_PACKETS, txq->n);
+		vha_net_stat_add(VHA_NET_STAT_TX_BYTES, bytes);
+		vha_net_stat_add(VHA_NET_STAT_TX_BATCHES, 1);
+	}
+	txq->n = 0;
+}
+
+/* Would the next packet overflow the batch? Then flush it first. */
+bool vha_net_txq_want_flush(const struct vha_net_vq *nvq)
+{
+	return full(nvq->txq);
+}
+
+/* Free the fragment cache (queue gone, nothing in flight from us). */
+void vha_net_txq_drain(struct vha_net_txq *txq)
+{
+	free_batch(txq);
+	txq->n = 0;
+	if (txq->frag.va)
+		__page_frag_cache_drain(virt_to_head_page(txq->frag.va),
+					txq->frag.pagecnt_bias);
+	txq->frag.va = NULL;
+}

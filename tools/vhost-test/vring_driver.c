@@ -276,6 +276,19 @@ static int alloc_id(struct vha_drv *d, uint16_t *id)
 	return -ENOSPC;
 }
 
+/*
+ * A packed descriptor without its flags: the head's flags must keep their
+ * old value (used, or zero) until publish, or this driver would take its own
+ * new descriptor for a used one.
+ */
+static void put_body(struct vha_drv *d, uint64_t gpa, uint64_t addr,
+		     uint32_t len, uint16_t id)
+{
+	put64(d, gpa, addr);
+	put32(d, gpa + 8, len);
+	put16(d, gpa + 12, id);
+}
+
 /* 2.8.21.1: all descriptors first, the head's flags at publish time. */
 static int add_packed(struct vha_drv *d, const struct vha_drv_buf *out,
 		      unsigned int nout, const struct vha_drv_buf *in,
@@ -296,11 +309,11 @@ static int add_packed(struct vha_drv *d, const struct vha_drv_buf *out,
 		if (indirect) {
 			uint32_t len = write_table(d, *id, out, nout, in, nin);
 
-			vha_drv_raw_desc(d, g, table_gpa(d, *id), len, 0, *id);
+			put_body(d, g, table_gpa(d, *id), len, *id);
 			flags |= VHA_DRV_F_INDIRECT;
 		} else {
 			b = k < nout ? &out[k] : &in[k - nout];
-			vha_drv_raw_desc(d, g, b->addr, b->len, 0, *id);
+			put_body(d, g, b->addr, b->len, *id);
 			flags |= k < nout ? 0 : VHA_DRV_F_WRITE;
 			flags |= k + 1 < n ? VHA_DRV_F_NEXT : 0;
 		}

@@ -6,8 +6,13 @@
  * guest memory.  Built with -fsanitize=fuzzer,address,undefined.
  *
  * Input: byte 0 features (bit 0 packed, 1 event idx, 2 indirect, 3 in
- * order, 4 no zero length, 5 ops accessor), byte 1 queue size, then
- * operations: an opcode byte and its operands (missing bytes read as 0).
+ * order, 4 no zero length, 5 ops accessor, 6 clean), byte 1 queue size,
+ * then operations: an opcode byte and its operands (missing bytes read as
+ * 0).  In a clean run the driver only adds well-formed chains in guest
+ * memory (no raw writes), and the harness also checks that the device
+ * sees exactly what the driver added: no call fails, every chain has the
+ * byte counts the driver gave its id, every used entry comes back to the
+ * driver with the right id and length.
  *
  * Guest memory, GPA 0x10000 .. 0x20000 in one host buffer.  The device's
  * memory table maps [0x10000, 0x18000) and [0x18000, 0x1c000) as two
@@ -73,6 +78,12 @@ struct state {
 	struct vha_used pend[MAX_PEND];
 	unsigned int npend;
 	bool ring_written;	/* a writable buffer overlapped the rings */
+	bool last_pended;	/* the last chain is pend[npend - 1] */
+	bool clean;		/* well-formed driver only: see above */
+	struct {
+		u32 out, in;
+		bool added;
+	} expect[64];		/* by buffer id; num <= 64 here */
 };
 
 static struct state st;
@@ -187,6 +198,7 @@ static void failed(int ret)
 
 static void check_ret(int ret, int max)
 {
+	check(ret >= 0 || !st.clean);
 	if (ret < 0)
 		failed(ret);
 	else
@@ -251,7 +263,12 @@ static void op_get(void)
 		if (ret != 1)
 			return;
 		check_chain(&st.last);
-		if (st.npend < MAX_PEND)
+		if (st.clean)
+			check(st.expect[st.last.id].added &&
+			      st.expect[st.last.id].out == st.last.out_bytes &&
+			      st.expect[st.last.id].in == st.last.in_bytes);
+		st.last_pended = st.npend < MAX_PEND;
+		if (st.last_pended)
 			st.pend[st.npend++] = (struct vha_used){
 				st.last.id, st.last.ndesc, st.last.in_bytes };
 	}
@@ -270,10 +287,12 @@ static void op_push(struct input *in)
 	unsigned int n = take(in, 1) % (st.npend + 1);
 	int ret;
 
-	if (take(in, 1) & 1 && n)
+	if (take(in, 1) & 1 && n && !st.clean)
 		st.pend[0].len = take(in, 2);
 	ret = vha_ring_push(&st.ring, st.pend, n);
 	check_ret(ret, 0);
+	if (n)
+		st.have_last = false;
 	memmove(st.pend, st.pend + n, (st.npend - n) * sizeof(st.pend[0]));
 	st.npend -= n;
 }
@@ -285,13 +304,31 @@ static void op_add(struct input *in)
 	unsigned int k, nout = shape & 3, nin = (shape >> 2) & 3;
 	uint16_t id;
 
+	bool indirect = shape & 0x40;
+	u32 bytes[2] = { 0, 0 };
+
 	if (!nout && !nin)
 		nout = 1;
 	for (k = 0; k < nout + nin; k++) {
-		b[k].addr = pick_addr(in);
-		b[k].len = take(in, 1) * ((shape & 0x80) ? 64 : 1);
+		if (st.clean) {
+			b[k].addr = GPA + DATA + take(in, 1) * 64ULL;
+			b[k].len = 1 + take(in, 1);
+		} else {
+			b[k].addr = pick_addr(in);
+			b[k].len = take(in, 1) * ((shape & 0x80) ? 64 : 1);
+		}
+		bytes[k >= nout] += b[k].len;
 	}
-	vha_drv_add(&st.drv, b, nout, b + nout, nin, shape & 0x40, &id);
+	/* a clean driver keeps to the features and to the queue size */
+	if (st.clean && indirect &&
+	    (!(st.cfg.features & VHA_RING_F_INDIRECT) ||
+	     nout + nin > st.cfg.num))
+		indirect = false;
+	if (vha_drv_add(&st.drv, b, nout, b + nout, nin, indirect, &id))
+		return;
+	st.expect[id].out = bytes[0];
+	st.expect[id].in = bytes[1];
+	st.expect[id].added = true;
 }
 
 static void op_raw_desc(struct input *in)
@@ -320,15 +357,24 @@ static void op_raw_ring(struct input *in)
 	memcpy(st.mem + off, &le, 2);
 }
 
+/*
+ * VHOST_GET/SET_VRING_BASE: a new ring set to the saved base continues the
+ * old one, so chains fetched before can still be returned; a random base
+ * (not in clean runs) starts over.
+ */
 static void op_base(struct input *in)
 {
 	uint32_t base = vha_ring_get_base(&st.ring);
+	unsigned int npend = st.npend;
 	uint8_t how = take(in, 1);
+	bool keep = !(how & 1) || st.clean;
 	int ret;
 
-	if (how & 1)
+	if (!keep)
 		base = take(in, 4);
 	ring_init();
+	if (keep)
+		st.npend = npend;
 	ret = vha_ring_set_base(&st.ring, base);
 	check_ret(ret, 0);
 	if (!ret) {
@@ -343,9 +389,16 @@ static void op_driver_used(void)
 	uint32_t len;
 	uint16_t id;
 
-	for (k = 0; k <= st.cfg.num; k++)
-		if (vha_drv_get_used(&st.drv, &id, &len, &cnt) != 1)
+	int ret;
+
+	for (k = 0; k <= st.cfg.num; k++) {
+		ret = vha_drv_get_used(&st.drv, &id, &len, &cnt);
+		check(ret >= 0 || !st.clean);
+		if (ret != 1)
 			return;
+		if (st.clean)
+			check(st.expect[id].added && len == st.expect[id].in);
+	}
 }
 
 static void run_op(struct input *in, uint8_t op)
@@ -378,16 +431,18 @@ static void run_op(struct input *in, uint8_t op)
 		op_driver_used();
 		break;
 	case 10:
-		op_raw_desc(in);
+		if (!st.clean)
+			op_raw_desc(in);
 		break;
 	case 11:
-		op_raw_ring(in);
+		if (!st.clean)
+			op_raw_ring(in);
 		break;
 	case 12:
 		op_base(in);
 		break;
 	case 13:
-		if (st.have_last && !st.ring.error && st.npend) {
+		if (st.have_last && !st.ring.error && st.last_pended) {
 			vha_ring_unget(&st.ring, &st.last);
 			st.npend--;
 		}
@@ -421,6 +476,8 @@ static bool setup(uint8_t feat, uint8_t size)
 	};
 
 	memset(st.mem, 0, DATA);
+	memset(st.expect, 0, sizeof(st.expect));
+	st.clean = feat & 0x40;
 	vha_drv_free(&st.drv);
 	if (vha_drv_init(&st.drv, &dc))
 		return false;

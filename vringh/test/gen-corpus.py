@@ -30,7 +30,7 @@ def traffic(rounds=3, indirect=False):
     return s
 
 
-SPLIT, PACKED, EVENT, INDIRECT, IN_ORDER, OPS = 0, 1, 2, 4, 8, 32
+SPLIT, PACKED, EVENT, INDIRECT, IN_ORDER, OPS, CLEAN = 0, 1, 2, 4, 8, 32, 64
 seeds = {
     'split-basic': bytes([SPLIT, 3]) + traffic(),
     'packed-basic': bytes([PACKED, 6]) + traffic(),
@@ -49,6 +49,12 @@ seeds = {
     (add(1, 0) * 4 + bytes([PUB, GET, PUSH, 4, 0, REAP])) * 3,
     'split-unget': bytes([SPLIT, 3]) + add(1, 0) + add(1, 1) +
     bytes([PUB, GET, UNGET, GET, PUSH, 2, 0, REAP]),
+    'clean-split': bytes([CLEAN | INDIRECT | EVENT, 4]) + traffic(4, True) +
+    bytes([BASE, 0]) + traffic(3),
+    'clean-packed': bytes([CLEAN | PACKED | INDIRECT, 9]) + traffic(4) +
+    bytes([BASE, 0]) + traffic(3, True),
+    'clean-packed-inorder': bytes([CLEAN | PACKED | IN_ORDER, 7]) +
+    (add(1, 0) * 4 + bytes([PUB, GET, PUSH, 4, 0, REAP])) * 3,
 }
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'corpus')

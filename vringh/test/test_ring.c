@@ -386,6 +386,40 @@ static bool t_base(bool packed)
 	return true;
 }
 
+/*
+ * The driver's own new descriptor, not yet published, is not a used one:
+ * on the second lap a zero flags word would read as "used" (found by the
+ * fuzzer's clean-run oracle in vring_driver).
+ */
+static bool t_driver_pending_head(bool packed)
+{
+	struct vha_used u[2];
+	unsigned int k, cnt;
+	uint16_t id, uid;
+	uint32_t len;
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 4, 0)))
+		return false;
+	for (k = 0; k < 2; k++)
+		CHECK(fx_add(&f, 1, 1, false, &id) == 0);
+	vha_drv_publish(&f.drv);
+	for (k = 0; k < 2; k++) {
+		CHECK(get(&f) == 1);
+		u[k] = (struct vha_used){ f.chain.id, f.chain.ndesc, 0 };
+	}
+	CHECK(vha_ring_push(&f.ring, u, 2) == 0);
+	for (k = 0; k < 2; k++)
+		CHECK(vha_drv_get_used(&f.drv, &uid, &len, &cnt) == 1);
+	CHECK(fx_add(&f, 1, 1, false, &id) == 0);
+	CHECK(vha_drv_get_used(&f.drv, &uid, &len, &cnt) == 0);
+	CHECK(get(&f) == 0);
+	vha_drv_publish(&f.drv);
+	CHECK(get(&f) == 1 && f.chain.id == id);
+	fx_teardown(&f);
+	return true;
+}
+
 /* ---- notifications ------------------------------------------------------ */
 
 static int push_one(struct fx *f)
@@ -1289,6 +1323,8 @@ static const struct test tests[] = {
 	{ "out-of-order completion", t_out_of_order, BOTH },
 	{ "in-order batch", t_in_order, BOTH },
 	{ "unget", t_unget, BOTH },
+	{ "driver: unpublished head is not used", t_driver_pending_head,
+	  BOTH },
 	{ "save/restore base", t_base, BOTH },
 	{ "notify: flags mode", t_notify_flags, BOTH },
 	{ "notify: event index", t_notify_event, BOTH },

@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# selftests/net: the vhost-net test program for the VM suite (run by
+# selftests/net/test_*.sh), on top of the tools/vhost-test library.
+
+NET_TEST := $(OUT)/bin/vha-net-test
+NET_TEST_SRCS := selftests/net/net_test.c selftests/net/net_lib.c
+NET_TEST_HDRS := selftests/net/net_lib.h
+
+$(NET_TEST): $(NET_TEST_SRCS) $(NET_TEST_HDRS) $(VT_LIB_SRCS) $(VT_LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(VT_CFLAGS) -Iselftests/net -o $@ $(filter %.c,$^) -lpthread
+
+USER_TARGETS += $(NET_TEST)

@@ -49,6 +49,7 @@ vringh-fuzz: $(VRINGH_FUZZER)
 vringh-fuzz-long: $(VRINGH_FUZZER)
 	@mkdir -p $(VRINGH_OUT)/corpus
 	$(VRINGH_FUZZER) -max_total_time=$(VRINGH_FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(VRINGH_OUT)/ \
 		$(VRINGH_OUT)/corpus vringh/test/corpus
 
 vringh-bench: $(VRINGH_BENCH)

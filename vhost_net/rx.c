@@ -83,7 +83,9 @@ static int get_bufs(struct vha_net_vq *nvq, u64 need, struct rx_pkt *pkt)
 
 	memset(pkt, 0, sizeof(*pkt));
 	while (pkt->bytes < need) {
-		if ((pkt->nheads && !mrg) || pkt->nsegs >= limit) {
+		/* heads has limit entries; empty chains take no segment */
+		if ((pkt->nheads && !mrg) || pkt->nsegs >= limit ||
+		    pkt->nheads >= limit) {
 			unget_all(nvq, pkt);
 			return -EMSGSIZE;
 		}

@@ -214,9 +214,15 @@ int vha_vq_init_access(struct vha_vq *vq)
 	if (ret)
 		return -EINVAL;
 	ret = vha_ring_start(&vq->ring);
-	if (!ret)
-		ret = vha_ring_enable_notify(&vq->ring);
-	if (ret < 0)
+	if (ret)
+		return -EFAULT;
+	/*
+	 * Write the used flags / event as the driver expects them. This
+	 * also peeks at the avail index: with an IOTLB that may miss, which
+	 * is fine (the miss is queued; the next kick retries).
+	 */
+	ret = vha_ring_enable_notify(&vq->ring);
+	if (ret < 0 && ret != -EAGAIN)
 		return -EFAULT;
 	vq->ring_started = true;
 	return 0;

@@ -27,6 +27,9 @@ fi
 [ $# -gt 0 ] || { echo "checkpatch: no C files"; exit 0; }
 status=0
 for f in "$@"; do
-	perl "$dir/scripts/checkpatch.pl" --no-tree --quiet --terse --show-types -f "$f" || status=1
+	out=$(perl "$dir/scripts/checkpatch.pl" --no-tree --quiet --terse --show-types -f "$f") || {
+		status=1
+		printf '%s\n' "$out" | grep -v '^total: 0 errors, 0 warnings'
+	}
 done
 exit $status

@@ -163,7 +163,7 @@ boot_vm() {
 	initrd=$(initramfs_for)
 	accel="-accel tcg,thread=multi -cpu max"
 	use_kvm && accel="-accel kvm -cpu host"
-	append="console=ttyS0 loglevel=5 panic=-1 oops=panic softlockup_panic=1"
+	append="console=ttyS0 printk.time=1 loglevel=5 panic=-1 oops=panic softlockup_panic=1"
 	append="$append hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=120"
 	append="$append vha.job=$job"
 	[ "$modroot" = / ] || append="$append vha.modules=$modroot/lib/modules"

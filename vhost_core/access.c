@@ -40,9 +40,9 @@ static int iotlb_xlate(struct vha_vq *vq, u64 iova, u64 len, u8 perm,
 			return -EFAULT;
 		if (n == max)
 			return -ENOBUFS;
-		seg = min(len - 1, map->it.last - iova) + 1;
+		seg = min(len - 1, map->last - iova) + 1;
 		iov[n].iov_base = u64_to_user_ptr(map->uaddr +
-						  (iova - map->it.start));
+						  (iova - map->start));
 		iov[n].iov_len = seg;
 		n++;
 		iova += seg;

@@ -4,10 +4,20 @@
  * upstream, at most max_iotlb_entries mappings are kept; adding one more
  * retires the oldest (userspace gets a miss and maps it again).
  */
+#include <linux/interval_tree_generic.h>
 #include <linux/slab.h>
 #include <linux/vhost.h>
 
 #include "iotlb.h"
+
+/*
+ * The kernel's generic interval tree, instantiated here: the debug test
+ * kernel does not build lib/interval_tree.c (CONFIG_INTERVAL_TREE).
+ */
+#define MAP_START(map) ((map)->start)
+#define MAP_LAST(map) ((map)->last)
+INTERVAL_TREE_DEFINE(struct vha_iotlb_map, rb, u64, subtree_last, MAP_START,
+		     MAP_LAST, static inline, map_tree);
 
 enum { VHA_IOTLB_MAX_ENTRIES = 2048 };
 
@@ -15,7 +25,6 @@ struct vha_iotlb *vha_iotlb_alloc(void)
 {
 	struct vha_iotlb *iotlb;
 
-	BUILD_BUG_ON(sizeof(unsigned long) != sizeof(u64));
 	iotlb = kzalloc(sizeof(*iotlb), GFP_KERNEL_ACCOUNT);
 	if (!iotlb)
 		return NULL;
@@ -26,7 +35,7 @@ struct vha_iotlb *vha_iotlb_alloc(void)
 
 static void map_del(struct vha_iotlb *iotlb, struct vha_iotlb_map *map)
 {
-	interval_tree_remove(&map->it, &iotlb->root);
+	map_tree_remove(map, &iotlb->root);
 	list_del(&map->link);
 	iotlb->nmaps--;
 	kfree(map);
@@ -57,11 +66,11 @@ int vha_iotlb_add(struct vha_iotlb *iotlb, u64 start, u64 last, u64 uaddr,
 	map = kmalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return -ENOMEM;
-	map->it.start = start;
-	map->it.last = last;
+	map->start = start;
+	map->last = last;
 	map->uaddr = uaddr;
 	map->perm = perm;
-	interval_tree_insert(&map->it, &iotlb->root);
+	map_tree_insert(map, &iotlb->root);
 	list_add_tail(&map->link, &iotlb->maps);
 	iotlb->nmaps++;
 	return 0;
@@ -70,21 +79,21 @@ int vha_iotlb_add(struct vha_iotlb *iotlb, u64 start, u64 last, u64 uaddr,
 /* Remove every mapping that intersects [start, last]. */
 void vha_iotlb_del(struct vha_iotlb *iotlb, u64 start, u64 last)
 {
-	struct interval_tree_node *node;
+	struct vha_iotlb_map *map;
 
-	while ((node = interval_tree_iter_first(&iotlb->root, start, last)))
-		map_del(iotlb, container_of(node, struct vha_iotlb_map, it));
+	while ((map = map_tree_iter_first(&iotlb->root, start, last)))
+		map_del(iotlb, map);
 }
 
 /* The mapping holding @iova: 1 and *out, or 0 if none. */
 int vha_iotlb_lookup(struct vha_iotlb *iotlb, u64 iova,
 		     const struct vha_iotlb_map **out)
 {
-	struct interval_tree_node *node;
+	struct vha_iotlb_map *map;
 
-	node = interval_tree_iter_first(&iotlb->root, iova, iova);
-	if (!node)
+	map = map_tree_iter_first(&iotlb->root, iova, iova);
+	if (!map)
 		return 0;
-	*out = container_of(node, struct vha_iotlb_map, it);
+	*out = map;
 	return 1;
 }

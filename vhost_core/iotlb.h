@@ -6,8 +6,8 @@
 #ifndef _VHA_IOTLB_H
 #define _VHA_IOTLB_H
 
-#include <linux/interval_tree.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/types.h>
 
 struct vha_dev;
@@ -16,7 +16,10 @@ struct vhost_iotlb_msg;
 
 /* One mapping. start/last (inclusive) are IOVAs. */
 struct vha_iotlb_map {
-	struct interval_tree_node it;
+	struct rb_node rb;
+	u64 start;
+	u64 last;
+	u64 subtree_last;		/* interval tree augmentation */
 	struct list_head link;		/* age order, oldest first */
 	u64 uaddr;
 	u8 perm;			/* VHOST_ACCESS_* */

@@ -130,8 +130,8 @@ static int log_addr(struct vha_vq *vq, u64 addr, u64 len)
 	while (len) {
 		if (!vha_iotlb_lookup(vq->dev->iotlb, addr, &map))
 			return 0;	/* unmapped since: nothing to log */
-		seg = min(len - 1, map->it.last - addr) + 1;
-		ret = log_hva(vq, map->uaddr + (addr - map->it.start), seg);
+		seg = min(len - 1, map->last - addr) + 1;
+		ret = log_hva(vq, map->uaddr + (addr - map->start), seg);
 		if (ret)
 			return ret;
 		addr += seg;

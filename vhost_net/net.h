@@ -94,6 +94,7 @@ struct socket *vha_net_detach(struct vha_net_vq *nvq);
 int vha_net_add_used(struct vha_net_vq *nvq, u16 id, u16 ndesc, u32 len);
 int vha_net_flush_used(struct vha_net_vq *nvq);
 void vha_net_break(struct vha_net_vq *nvq);
+void vha_net_notify_empty(struct vha_net_vq *nvq);
 
 /* rx.c, rxq.c */
 void vha_net_handle_rx_kick(struct vha_work *work);

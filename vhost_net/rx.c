@@ -225,6 +225,7 @@ static bool rx_idle(struct vha_net_vq *nvq, bool no_bufs, u64 *until)
 		vha_vq_disable_notify(vq);
 		return true;
 	}
+	vha_net_notify_empty(nvq);
 	return false;
 }
 

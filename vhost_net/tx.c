@@ -109,6 +109,7 @@ static bool tx_idle(struct vha_net_vq *nvq, u64 *until)
 		vha_vq_disable_notify(vq);
 		return true;
 	}
+	vha_net_notify_empty(nvq);
 	return false;
 }
 

@@ -4,6 +4,8 @@
  * vha_vq_push() (one used-index update, one notification decision with
  * event index) for many packets. Everything here runs under vq.mutex.
  */
+#include <linux/virtio_config.h>
+
 #include "net.h"
 
 /* Publish the pending used entries. 0, or -errno with the ring broken. */
@@ -50,4 +52,15 @@ void vha_net_break(struct vha_net_vq *nvq)
 		 nvq->vq.index);
 	nvq->broken = true;
 	vha_vq_error(&nvq->vq);
+}
+
+/*
+ * The driver's ring ran empty: with VIRTIO_F_NOTIFY_ON_EMPTY (legacy
+ * drivers) it wants a used buffer notification even if it suppressed them.
+ */
+void vha_net_notify_empty(struct vha_net_vq *nvq)
+{
+	lockdep_assert_held(&nvq->vq.mutex);
+	if (vha_vq_has_feature(&nvq->vq, VIRTIO_F_NOTIFY_ON_EMPTY))
+		vha_vq_signal(&nvq->vq);
 }

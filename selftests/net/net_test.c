@@ -569,7 +569,7 @@ struct swapper {
 	struct nt_guest *g;
 	unsigned int idx;
 	int fd[2];
-	volatile bool stop;
+	int stop;			/* __atomic: set by the main thread */
 	unsigned int swaps;
 	int err;
 };
@@ -580,7 +580,7 @@ static void *swap_loop(void *arg)
 	unsigned int k = 0;
 	int ret;
 
-	while (!s->stop) {
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		/* fd[1] -1: detach and re-attach; else switch queues. */
 		ret = nt_set_backend(s->g, s->idx, s->fd[1] < 0 ? -1 :
 				     s->fd[k & 1]);
@@ -618,18 +618,18 @@ static void test_swap(bool packed, bool mq)
 	s.idx = NT_TX;
 	pthread_create(&th, NULL, swap_loop, &s);
 	ok = tx_frames(&e, 1500, 60, 1514, 1);
-	s.stop = true;
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	result(ok && !s.err,
 	       "swap: 1500 frames guest -> tap while the TX backend is %s %u times: none lost, none twice",
 	       mq ? "switched between two tap queues" : "detached and re-attached",
 	       s.swaps);
-	s.stop = false;
+	__atomic_store_n(&s.stop, 0, __ATOMIC_RELEASE);
 	s.swaps = 0;
 	s.idx = NT_RX;
 	pthread_create(&th, NULL, swap_loop, &s);
 	ok = rx_frames(&e, 1500, 60, 1514, 2048);
-	s.stop = true;
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	result(ok && !s.err,
 	       "swap: 1500 frames tap -> guest while the RX backend is %s %u times: none lost, none twice",
@@ -797,6 +797,81 @@ static void test_bad_hdr(bool packed, size_t big)
 	env_close(&e);
 }
 
+/* ---- bench ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Guest -> tap packets per second with the TX ring kept full. */
+static void bench_tx(size_t len, uint32_t count)
+{
+	uint8_t hdr[12] = {};
+	uint32_t posted = 0, done = 0;
+	struct nt_cfg cfg;
+	struct env e;
+	double t;
+	int r;
+
+	cfg_for(&cfg, false);
+	if (env_open(&e, &cfg, 1)) {
+		result(false, "bench: set-up");
+		return;
+	}
+	close(e.tap.pkt);	/* nobody reads: frames die in the stack */
+	e.tap.pkt = -1;
+	nt_frame(frame, len, 0, 0);
+	t = now_s();
+	while (done < count) {
+		while (posted < count &&
+		       !nt_tx_post(&e.g, hdr, frame, len, 1)) {
+			posted++;
+			if (posted % 32 == 0)
+				nt_kick(&e.g, NT_TX);
+		}
+		nt_kick(&e.g, NT_TX);
+		r = nt_tx_reap(&e.g, posted - done, 2000);
+		if (r <= 0)
+			break;
+		done += r;
+	}
+	t = now_s() - t;
+	diag("bench tx %zu-byte frames: %u in %.2f s: %.0f packets/s, %.1f Mbit/s",
+	     len, done, t, done / t, done * len * 8 / t / 1e6);
+	result(done == count, "bench: %u frames of %zu bytes transmitted",
+	       count, len);
+	env_close(&e);
+}
+
+/* Autoload: the module answers char-major-10-238 and devname:vhost-net. */
+static void test_aliases(void)
+{
+	const char *kmod = getenv("VHA_KMOD");
+	char cmd[512], line[256];
+	bool minor = false, devname = false;
+	FILE *f;
+
+	if (!kmod) {
+		printf("ok %d - module aliases # SKIP VHA_KMOD not set\n",
+		       ++tap_count);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "modinfo -F alias '%s/vhost_net.ko'", kmod);
+	f = popen(cmd, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		minor |= !strcmp(line, "char-major-10-238\n");
+		devname |= !strcmp(line, "devname:vhost-net\n");
+	}
+	if (f)
+		pclose(f);
+	result(minor && devname,
+	       "vhost_net.ko aliases char-major-10-238 and devname:vhost-net (autoload)");
+}
+
 static void run_group(const char *grp)
 {
 	int p;
@@ -804,6 +879,16 @@ static void run_group(const char *grp)
 	if (!strcmp(grp, "hdr")) {
 		ring_name = "split";
 		test_tx_hdr_modes();
+	}
+	if (!strcmp(grp, "ioctl")) {
+		ring_name = "module";
+		test_aliases();
+	}
+	if (!strcmp(grp, "bench")) {
+		ring_name = "split";
+		bench_tx(64, 50000);
+		bench_tx(1514, 50000);
+		return;
 	}
 	for (p = 0; p < 2; p++) {
 		ring_name = p ? "packed" : "split";

@@ -28,8 +28,10 @@ badmod_dir() {
 }
 
 # expect_fail DESC REASON-REGEX RUN-ARGS...: the run must fail and say why.
+# The run's output is left in $out.
+out=""
 expect_fail() {
-	local desc=$1 why=$2 out
+	local desc=$1 why=$2
 	shift 2
 	if out=$("$run" --quiet --modules "" "$@" 2>&1); then
 		tap_not_ok "$desc: the run passed"
@@ -59,7 +61,8 @@ expect_fail "a module that will not unload fails the run" "still loaded at the e
 	--kernel distro -- "insmod $bm mode=pin"
 expect_fail "a kernel crash fails the run" "no verdict" --kernel distro -- "echo c > /proc/sysrq-trigger"
 expect_fail "a hang fails the run and QEMU is killed" "HUNG" --kernel distro --timeout 45 -- "sleep 600"
-if pgrep -f "qemu-system-x86_64.*vha.job=$root/build/vm/" > /dev/null; then
+hung_job=$(echo "$out" | sed -n 's/.*job files kept in //p')
+if [ -z "$hung_job" ] || pgrep -f "vha.job=$hung_job( |$)" > /dev/null; then
 	tap_not_ok "no QEMU left behind"
 else
 	tap_ok "no QEMU left behind"

@@ -83,7 +83,7 @@ kmemleak_check() {
 	[ -n "$report" ] || return 0
 	echo "vha-guest: kmemleak report:"
 	echo "$report"
-	if echo "$report" | grep -Eq "vha_|vhost_accel|vhost_net|vhost_blk|\] 0xffffffffc[0-9a-f]+$"; then
+	if echo "$report" | grep -Eq "vha_|vhost_accel|vhost_net|vhost_blk|\] 0xffffffff[0-9a-f]+$"; then
 		problem "kmemleak: leaked objects from our modules"
 	fi
 }
@@ -111,6 +111,6 @@ fi
 unload_modules
 kmemleak_check
 check_taint
-dmesg > "$klog"
+dmesg --color=never > "$klog"
 echo "END rc=$rc problems=$problems" >> "$verdict"
 sync

@@ -12,3 +12,11 @@ $(NET_TEST): $(NET_TEST_SRCS) $(NET_TEST_HDRS) $(VT_LIB_SRCS) $(VT_LIB_HDRS)
 	$(CC) $(VT_CFLAGS) -Iselftests/net -o $@ $(filter %.c,$^) -lpthread
 
 USER_TARGETS += $(NET_TEST)
+
+NET_SET_CHANNELS := $(OUT)/bin/vha-set-channels
+
+$(NET_SET_CHANNELS): selftests/net/set_channels.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+USER_TARGETS += $(NET_SET_CHANNELS)

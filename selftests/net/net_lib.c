@@ -244,6 +244,71 @@ static int queue_init(struct nt_guest *g, unsigned int idx,
 	return vha_vt_vq_setup(&g->vt, idx, &ring);
 }
 
+static int set_backend_features(struct nt_guest *g)
+{
+	uint64_t bf = 1ULL << VHOST_BACKEND_F_IOTLB_MSG_V2;
+
+	return ioctl(g->vt.fd, VHOST_SET_BACKEND_FEATURES, &bf) ? -errno : 0;
+}
+
+static int iotlb_update(struct nt_guest *g, uint64_t iova, uint64_t size,
+			uint64_t uaddr)
+{
+	struct vhost_msg_v2 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = VHOST_IOTLB_MSG_V2;
+	m.iotlb.iova = iova;
+	m.iotlb.size = size;
+	m.iotlb.uaddr = uaddr;
+	m.iotlb.perm = VHOST_ACCESS_RW;
+	m.iotlb.type = VHOST_IOTLB_UPDATE;
+	return write(g->vt.fd, &m, sizeof(m)) == sizeof(m) ? 0 : -errno;
+}
+
+/*
+ * The library gives ring addresses as host VAs and buffer addresses as
+ * guest-physical: with an IOTLB both are IOVAs, so map the range at both.
+ */
+int nt_iotlb_map(struct nt_guest *g, uint64_t gpa, uint64_t size)
+{
+	uint64_t hva = vha_vt_hva(&g->vt, gpa);
+	int ret;
+
+	ret = iotlb_update(g, gpa, size, hva);
+	if (!ret)
+		ret = iotlb_update(g, hva, size, hva);
+	return ret;
+}
+
+static int map_rings(struct nt_guest *g)
+{
+	const struct vha_drv_config *c;
+	int i, ret = 0;
+
+	for (i = 0; i < 2 && !ret; i++) {
+		c = &g->vt.vq[i].drv.cfg;
+		ret = nt_iotlb_map(g, c->ring_gpa,
+				   vha_drv_ring_size(c->num, c->packed));
+	}
+	return ret;
+}
+
+int nt_iotlb_miss(struct nt_guest *g, uint64_t *iova, int timeout_ms)
+{
+	struct pollfd p = { .fd = g->vt.fd, .events = POLLIN };
+	struct vhost_msg_v2 m;
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return 0;
+	if (read(g->vt.fd, &m, sizeof(m)) != sizeof(m))
+		return -errno;
+	if (m.type != VHOST_IOTLB_MSG_V2 || m.iotlb.type != VHOST_IOTLB_MISS)
+		return -EPROTO;
+	*iova = m.iotlb.iova;
+	return 1;
+}
+
 int nt_guest_open(struct nt_guest *g, const struct nt_cfg *cfg)
 {
 	uint64_t mem = (uint64_t)cfg->num * (cfg->rx_bufsz + cfg->tx_bufsz) +
@@ -263,13 +328,21 @@ int nt_guest_open(struct nt_guest *g, const struct nt_cfg *cfg)
 		f |= 1ULL << VIRTIO_F_RING_PACKED;
 	if (cfg->vhost_hdr)
 		f |= 1ULL << VHOST_NET_F_VIRTIO_NET_HDR;
+	if (cfg->iotlb)
+		f |= 1ULL << VIRTIO_F_ACCESS_PLATFORM;
 	g->features = f;
 	g->hlen = (cfg->v1 || cfg->mrg) ? 12 : 10;
-	ret = vha_vt_set_features(&g->vt, f);
+	ret = cfg->iotlb ? set_backend_features(g) : 0;
+	if (!ret)
+		ret = vha_vt_set_features(&g->vt, f);
 	if (!ret)
 		ret = queue_init(g, NT_RX, cfg, cfg->rx_bufsz);
 	if (!ret)
 		ret = queue_init(g, NT_TX, cfg, cfg->tx_bufsz);
+	if (!ret && cfg->iotlb == 1)
+		ret = map_rings(g);
+	if (!ret && cfg->iotlb == 2)
+		ret = nt_iotlb_map(g, g->vt.gpa, g->vt.size);
 	if (ret)
 		nt_guest_close(g);
 	return ret;

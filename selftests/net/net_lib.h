@@ -51,6 +51,7 @@ struct nt_cfg {
 	bool mrg;			/* VIRTIO_NET_F_MRG_RXBUF */
 	bool v1;			/* VIRTIO_F_VERSION_1 */
 	bool vhost_hdr;			/* VHOST_NET_F_VIRTIO_NET_HDR */
+	int iotlb;			/* ACCESS_PLATFORM: 1 rings mapped, 2 all */
 	uint32_t num;			/* ring size */
 	uint32_t rx_bufsz;
 	uint32_t tx_bufsz;
@@ -77,6 +78,10 @@ int nt_tap_drain(struct nt_tap *tap);
 int nt_guest_open(struct nt_guest *g, const struct nt_cfg *cfg);
 void nt_guest_close(struct nt_guest *g);
 int nt_set_backend(struct nt_guest *g, unsigned int idx, int fd);
+/* IOTLB: map guest-physical [gpa, +size) (both as gpa and as host VA). */
+int nt_iotlb_map(struct nt_guest *g, uint64_t gpa, uint64_t size);
+/* Read one IOTLB miss: 1 and its iova, 0 if none within @timeout_ms. */
+int nt_iotlb_miss(struct nt_guest *g, uint64_t *iova, int timeout_ms);
 
 /* Post a frame (after a guest header @hdr) as @nsegs readable buffers. */
 int nt_tx_post(struct nt_guest *g, const void *hdr, const void *frame,

@@ -3,7 +3,7 @@
  * vha-net-test: /dev/vhost-net against a real tap device, as a guest would
  * drive it (tools/vhost-test), with split and packed rings.
  *
- *   vha-net-test GROUP...     GROUP: ioctl tx rx mq swap bad
+ *   vha-net-test GROUP...     GROUP: ioctl tx rx hdr mq iotlb swap bad bench
  *
  *   guest rings <-> /dev/vhost-net <-> tap fd | tap netdev <-> AF_PACKET
  *
@@ -486,6 +486,76 @@ static void test_rx_partial(bool packed)
 	env_close(&e);
 }
 
+/* Busy polling (VHOST_SET_VRING_BUSYLOOP_TIMEOUT) on both queues. */
+static void test_busyloop(bool packed)
+{
+	struct vhost_vring_state s = { .num = 200 };
+	struct nt_cfg cfg;
+	struct env e;
+	int ret;
+
+	cfg_for(&cfg, packed);
+	if (env_open(&e, &cfg, 1)) {
+		result(false, "busyloop: set-up");
+		return;
+	}
+	s.index = NT_RX;
+	ret = vioctl(e.g.vt.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s);
+	s.index = NT_TX;
+	ret = ret ? ret : vioctl(e.g.vt.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT,
+				 &s);
+	nt_rx_post(&e.g, 128, 2048);
+	result(!ret && tx_frames(&e, 200, 60, 1514, 1) &&
+	       rx_frames(&e, 200, 60, 1514, 2048),
+	       "busyloop 200 us: 200 frames each way intact");
+	env_close(&e);
+}
+
+/* ---- iotlb ---- */
+
+/* Rings and buffers addressed through the IOTLB (VIRTIO_F_ACCESS_PLATFORM). */
+static void test_iotlb(bool packed)
+{
+	uint8_t hdr[12] = {};
+	uint64_t iova = 0, pool, size;
+	struct nt_cfg cfg;
+	struct env e;
+	size_t len;
+	bool ok;
+
+	cfg_for(&cfg, packed);
+	cfg.iotlb = 2;
+	if (env_open(&e, &cfg, 1)) {
+		result(false, "iotlb: set-up");
+		return;
+	}
+	nt_rx_post(&e.g, 128, 2048);
+	result(tx_frames(&e, 100, 60, 1514, 2) &&
+	       rx_frames(&e, 100, 60, 1514, 2048),
+	       "iotlb: 100 frames each way with every address translated by the IOTLB");
+	env_close(&e);
+
+	/* Only the rings mapped: the first buffer access misses. */
+	cfg.iotlb = 1;
+	if (env_open(&e, &cfg, 1)) {
+		result(false, "iotlb miss: set-up");
+		return;
+	}
+	len = nt_frame(frame, 400, 5, 0);
+	nt_tx_post(&e.g, hdr, frame, len, 1);
+	nt_kick(&e.g, NT_TX);
+	pool = e.g.q[NT_TX].pool;
+	size = (uint64_t)cfg.num * cfg.tx_bufsz;
+	ok = nt_iotlb_miss(&e.g, &iova, 3000) == 1 &&
+	     iova >= pool && iova < pool + size && !nt_tap_drain(&e.tap);
+	if (ok)
+		ok = !nt_iotlb_map(&e.g, pool, size);
+	result(ok && tap_expect(&e, len, 5) && nt_tx_reap(&e.g, 1, 3000) == 1,
+	       "iotlb: a TX buffer miss is reported, the frame goes out once mapped (iova 0x%llx)",
+	       (unsigned long long)iova);
+	env_close(&e);
+}
+
 /* ---- mq ---- */
 
 static void test_mq(bool packed)
@@ -903,6 +973,9 @@ static void run_group(const char *grp)
 			test_vhost_hdr(p);
 		} else if (!strcmp(grp, "mq")) {
 			test_mq(p);
+			test_busyloop(p);
+		} else if (!strcmp(grp, "iotlb")) {
+			test_iotlb(p);
 		} else if (!strcmp(grp, "swap")) {
 			test_swap(p, false);
 			test_swap(p, true);

@@ -9,7 +9,7 @@
 set -uo pipefail
 . "$VHA_ROOT/selftests/lib/tap.sh"
 
-tap_plan 3
+tap_plan 4
 for ring in split packed; do
 	opt=""
 	[ "$ring" = packed ] && opt=--packed
@@ -22,11 +22,19 @@ for ring in split packed; do
 	tap_diag "$out"
 done
 start=$(date +%s)
-if out=$("$VHA_BIN/virtio_test" --indirect --event-idx --batch=random --reset=100 2>&1) &&
+if out=$("$VHA_BIN/virtio_test" --batch=random --reset=100 2>&1) &&
    printf '%s\n' "$out" | grep -q 'completed=0x100000'; then
 	tap_ok "virtio_test 1M buffers, all options, in $(( $(date +%s) - start ))s"
 else
 	tap_not_ok "virtio_test 1M buffers, all options"
+fi
+tap_diag "$out"
+start=$(date +%s)
+if out=$("$VHA_BIN/virtio_test" --no-indirect --no-event-idx 2>&1) &&
+   printf '%s\n' "$out" | grep -q 'completed=0x100000'; then
+	tap_ok "virtio_test 1M buffers, no indirect, no event idx, in $(( $(date +%s) - start ))s"
+else
+	tap_not_ok "virtio_test 1M buffers, no indirect, no event idx"
 fi
 tap_diag "$out"
 tap_done

@@ -9,6 +9,8 @@
 
 #include <linux/ptr_ring.h>
 #include <linux/types.h>
+#include <linux/virtio_byteorder.h>
+#include <linux/virtio_config.h>
 #include <net/xdp.h>
 
 #include "vhost_core/dev.h"
@@ -81,6 +83,13 @@ static inline struct vha_net_vq *to_net_vq(struct vha_vq *vq)
 static inline struct socket *vha_net_sock(const struct vha_net_vq *nvq)
 {
 	return vha_vq_get_backend(&nvq->vq);
+}
+
+/* Byte order of virtio-net headers: little-endian, or legacy native. */
+static inline bool vha_net_hdr_le(const struct vha_net_vq *nvq)
+{
+	return vha_vq_has_feature(&nvq->vq, VIRTIO_F_VERSION_1) ||
+	       virtio_legacy_is_little_endian();
 }
 
 /* backend.c */

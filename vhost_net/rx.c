@@ -106,12 +106,6 @@ static int get_bufs(struct vha_net_vq *nvq, u64 need, struct rx_pkt *pkt)
 	return 1;
 }
 
-static bool hdr_le(const struct vha_net_vq *nvq)
-{
-	return vha_vq_has_feature(&nvq->vq, VIRTIO_F_VERSION_1) ||
-	       virtio_legacy_is_little_endian();
-}
-
 /*
  * Copy the next packet into @pkt's buffers: the header we add (with
  * VHOST_NET_F_VIRTIO_NET_HDR), then what recvmsg() writes (the tap's own
@@ -124,7 +118,7 @@ static int deliver(struct vha_net_vq *nvq, const struct rx_pkt *pkt,
 	struct socket *sock = vha_net_sock(nvq);
 	struct virtio_net_hdr_mrg_rxbuf hdr = {
 		.hdr.gso_type = VIRTIO_NET_HDR_GSO_NONE,
-		.num_buffers = __cpu_to_virtio16(hdr_le(nvq), pkt->nheads),
+		.num_buffers = __cpu_to_virtio16(vha_net_hdr_le(nvq), pkt->nheads),
 	};
 	const size_t nb_off = offsetof(typeof(hdr), num_buffers);
 	struct msghdr msg = {};

@@ -47,12 +47,6 @@ bool vha_net_txq_fits(const struct vha_net_vq *nvq, const struct vha_chain *c)
 	return batch_max() && frag_size(c->out_bytes - hdr_len(nvq)) <= PAGE_SIZE;
 }
 
-static bool hdr_le(const struct vha_net_vq *nvq)
-{
-	return vha_vq_has_feature(&nvq->vq, VIRTIO_F_VERSION_1) ||
-	       virtio_legacy_is_little_endian();
-}
-
 /*
  * The virtio-net header the tap gets: the guest's (when the tap takes one)
  * or none. As tun does for its own sendmsg, a header whose hdr_len does not
@@ -62,7 +56,7 @@ static bool hdr_le(const struct vha_net_vq *nvq)
 static int read_hdr(const struct vha_net_vq *nvq, const struct vha_chain *c,
 		    struct virtio_net_hdr *gso, u32 len)
 {
-	bool le = hdr_le(nvq);
+	bool le = vha_net_hdr_le(nvq);
 	u32 need;
 
 	memset(gso, 0, sizeof(*gso));

@@ -68,6 +68,7 @@ done
 ip link set lo up
 ip link set eth0 up
 ip addr add 10.77.0.2/24 dev eth0
+for f in /sys/bus/virtio/devices/*/features; do echo "E2E-FEATURES $(cat $f)"; done
 [ -e /mq ] && vha-set-channels eth0 2 && echo "E2E-QUEUES 2"
 ping -c 3 -w 60 10.77.0.1 && echo E2E-PING-OK
 iperf3 -c 10.77.0.1 -t 3 -P 2 && echo E2E-IPERF-TX-OK
@@ -122,6 +123,11 @@ run_mode() {
 	sed 's/^/# /' "$log" | grep -E 'E2E|sender|receiver|packet loss|rtt|rror|channels|virtio' | head -n 40
 	sed 's/^/# qemu: /' "$work/qemu-$mode.txt" | head -n 20
 	echo "# $mode: nested run took ${secs}s"
+	if [ "$mode" = packed ]; then
+		# the features file lists bit 0 first: bit 34 is character 35
+		check "packed: the nested guest's virtio-net negotiated VIRTIO_F_RING_PACKED" \
+			test "$(grep -a -m1 E2E-FEATURES "$log" | awk '{ print substr($2, 35, 1) }')" = 1
+	fi
 	check "$mode: nested guest pings the VM over /dev/vhost-net" grep -q E2E-PING-OK "$log"
 	check "$mode: iperf3 guest -> VM" grep -q E2E-IPERF-TX-OK "$log"
 	check "$mode: iperf3 VM -> guest" grep -q E2E-IPERF-RX-OK "$log"

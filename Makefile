@@ -53,5 +53,12 @@ demo:
 checkpatch:
 	./scripts/checkpatch.sh
 
+# Userspace microbenchmarks (ring parsing); device benchmarks run in the VM.
+bench: user
+	@for b in $(USER_BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+# The long fuzz campaign (VRINGH_FUZZ_SECONDS, default 3600).
+fuzz: vringh-fuzz-long
+
 clean:
 	rm -rf build

@@ -76,8 +76,10 @@ for t in "$@"; do
 	name=${t#"${VHA_ROOT:-$PWD}/"}
 	echo "# ===== $name"
 	mark=$(kernel_log_mark)
+	start=$(date +%s)
 	timeout --kill-after=10 "$timeout" "$t" 2>&1 | tee "$tmp"
 	rc=${PIPESTATUS[0]}
+	echo "# $name: exit status $rc, $(($(date +%s) - start)) s"
 	[ "$rc" = 124 ] && echo "# $name: timed out after ${timeout}s"
 	count_tap "$tmp" "$rc" "$name"
 	[ "$klog" = 1 ] && kernel_log_check "$mark" "$name"

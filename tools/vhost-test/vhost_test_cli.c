@@ -122,6 +122,23 @@ static int reap(struct vha_vt *t, unsigned int q, struct queue *qs,
 	return ret < 0 ? ret : n;
 }
 
+/* Make what was added visible and kick if the device asked for it. */
+static int publish(struct vha_vt *t, unsigned int q)
+{
+	vha_drv_publish(&t->vq[q].drv);
+	if (vha_drv_need_kick(&t->vq[q].drv))
+		return vha_vt_kick(t, q);
+	return 0;
+}
+
+/*
+ * Post up to the batch size. Publish every VT_PUBLISH_EVERY chains:
+ * vring_driver publishes packed rings by itself after 64 pending heads and
+ * then judges the next kick on the later part only (reported to vringh's
+ * owner), so the CLI never lets it get there.
+ */
+enum { VT_PUBLISH_EVERY = 32 };
+
 static int fill(struct vha_vt *t, unsigned int q, struct queue *qs,
 		const struct opts *o)
 {
@@ -134,14 +151,15 @@ static int fill(struct vha_vt *t, unsigned int q, struct queue *qs,
 			break;
 		if (ret)
 			return ret;
-		added++;
+		if (++added % VT_PUBLISH_EVERY == 0) {
+			ret = publish(t, q);
+			if (ret)
+				return ret;
+		}
 	}
-	if (!added)
+	if (added % VT_PUBLISH_EVERY == 0)
 		return 0;
-	vha_drv_publish(&t->vq[q].drv);
-	if (vha_drv_need_kick(&t->vq[q].drv))
-		return vha_vt_kick(t, q);
-	return 0;
+	return publish(t, q);
 }
 
 static int run(struct vha_vt *t, struct queue *qs, const struct opts *o)

@@ -21,7 +21,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check demo bench fuzz checkpatch clean print-user-tests
+.PHONY: all modules user check demo bench fuzz checkpatch clean print-user-tests install uninstall
 
 all: modules user
 
@@ -52,6 +52,13 @@ demo:
 
 checkpatch:
 	./scripts/checkpatch.sh
+
+# Drop-in install over the distribution's vhost_net (DKMS=1: through DKMS).
+install: modules
+	./scripts/install.sh install --release $(KRELEASE) --kmod $(KOBJ) $(if $(filter 1,$(DKMS)),--dkms)
+
+uninstall:
+	./scripts/install.sh uninstall --release $(KRELEASE)
 
 # Userspace microbenchmarks (ring parsing); device benchmarks run in the VM.
 bench: user

@@ -74,9 +74,12 @@ void vha_net_rxq_return(struct vha_net_vq *nvq)
 	struct vha_net_rxq *rxq = nvq->rxq;
 
 	lockdep_assert_held(&nvq->vq.mutex);
-	if (rxq->head != rxq->tail && nvq->ring)
+	if (nvq->ring)
 		ptr_ring_unconsume(nvq->ring, rxq->ptr + rxq->head,
 				   rxq->tail - rxq->head, ptr_free);
+	else
+		while (rxq->head != rxq->tail)
+			ptr_free(rxq->ptr[rxq->head++]);
 	rxq->head = 0;
 	rxq->tail = 0;
 }

@@ -14,7 +14,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 klog=0
-timeout=900
+timeout=${VHA_TEST_TIMEOUT:-900}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel-log) klog=1; shift ;;
@@ -51,6 +51,38 @@ count_tap() {
 	fi
 }
 
+# A hung test: show where every task of it sleeps, in the kernel too.
+dump_hung() {
+	local pid=$1 p
+	echo "# timed out after ${timeout}s; tasks:"
+	ps -eo pid,ppid,stat,wchan:32,etimes,args | sed 's/^/#   /'
+	for p in $(ps -eo pid= -o stat= | awk '$2 ~ /^[DR]/ { print $1 }'); do
+		echo "#   kernel stack of $p ($(cat /proc/$p/comm 2>/dev/null)):"
+		sed 's/^/#     /' "/proc/$p/stack" 2>/dev/null
+	done
+	[ -w /proc/sysrq-trigger ] && echo w > /proc/sysrq-trigger
+	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+	sleep 5
+	kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+}
+
+# run_one TEST: run it in its own process group, at most $timeout seconds.
+run_one() {
+	local pid waited=0
+	setsid "$1" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$waited" -ge "$timeout" ]; then
+			dump_hung "$pid"
+			wait "$pid" 2>/dev/null
+			return 124
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait "$pid"
+}
+
 kernel_log_mark() { dmesg 2>/dev/null | wc -l; }
 
 kernel_log_check() {
@@ -77,7 +109,7 @@ for t in "$@"; do
 	echo "# ===== $name"
 	mark=$(kernel_log_mark)
 	start=$(date +%s)
-	timeout --kill-after=10 "$timeout" "$t" 2>&1 | tee "$tmp"
+	run_one "$t" 2>&1 | tee "$tmp"
 	rc=${PIPESTATUS[0]}
 	echo "# $name: exit status $rc, $(($(date +%s) - start)) s"
 	[ "$rc" = 124 ] && echo "# $name: timed out after ${timeout}s"

@@ -97,22 +97,42 @@ static __always_inline int vha_write_ring16(struct vha_ring *r, u64 addr,
 	return vha_write_ring(r, addr, &v, sizeof(v));
 }
 
-/* Inline walk of the memory table: guest [addr, addr + len) to segments. */
+/*
+ * The region holding guest address addr, or NULL: a binary search of the
+ * table, which vha_memtable_check() guarantees sorted and disjoint, so the
+ * cost per descriptor is O(log regions), not a walk of the list.
+ */
+static __always_inline const struct vha_region *
+vha_table_find(const struct vha_memtable *t, u64 addr)
+{
+	unsigned int lo = 0, hi = t->nr, mid;
+	const struct vha_region *reg;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		reg = &t->regions[mid];
+		if (addr < reg->start)
+			hi = mid;
+		else if (addr - reg->start >= reg->size)
+			lo = mid + 1;
+		else
+			return reg;
+	}
+	return NULL;
+}
+
+/* Guest [addr, addr + len) to host segments, through the memory table. */
 static __always_inline int vha_table_xlate(const struct vha_memtable *t,
 					   u64 addr, u32 len,
 					   struct iovec *iov, unsigned int max)
 {
 	const struct vha_region *reg;
-	unsigned int n = 0, i;
+	unsigned int n = 0;
 	u64 off, seg;
 
 	while (len) {
-		for (i = 0; i < t->nr; i++) {
-			reg = &t->regions[i];
-			if (addr - reg->start < reg->size)
-				break;
-		}
-		if (i == t->nr)
+		reg = vha_table_find(t, addr);
+		if (!reg)
 			return -EFAULT;
 		if (n == max)
 			return -ENOBUFS;

@@ -40,20 +40,17 @@ EXPORT_SYMBOL_GPL(vha_ring_error_name);
 
 int vha_memtable_check(const struct vha_memtable *t)
 {
-	const struct vha_region *a, *b;
-	unsigned int i, j;
+	const struct vha_region *a, *prev = NULL;
+	unsigned int i;
 
-	for (i = 0; i < t->nr; i++) {
+	for (i = 0; i < t->nr; i++, prev = a) {
 		a = &t->regions[i];
 		if (!a->size || a->start + a->size - 1 < a->start ||
 		    a->host + a->size - 1 < a->host)
 			return -EINVAL;
-		for (j = 0; j < i; j++) {
-			b = &t->regions[j];
-			if (a->start <= b->start + b->size - 1 &&
-			    b->start <= a->start + a->size - 1)
-				return -EINVAL;
-		}
+		/* Sorted by start, no overlap: one look back suffices. */
+		if (prev && a->start <= prev->start + prev->size - 1)
+			return -EINVAL;
 	}
 	return 0;
 }

@@ -158,9 +158,10 @@ struct vha_region {
 };
 
 /*
- * A memory table, owned by the caller.  Regions must not overlap and must not
- * wrap (start + size and host + size do not overflow); the owner checks that
- * when it builds the table (vha_memtable_check()).
+ * A memory table, owned by the caller.  Regions are sorted by start (lookups
+ * are a binary search), do not overlap and do not wrap (start + size and
+ * host + size do not overflow); the owner checks that when it builds the
+ * table (vha_memtable_check()).
  */
 struct vha_memtable {
 	unsigned int nr;

@@ -85,7 +85,7 @@ static void setup(struct vha_vt *t, uint64_t features, bool packed)
 	if (!ret)
 		ret = vha_vt_vq_setup(t, 0, &ring);
 	if (ret) {
-		printf("Bail out! setup: %s\n", strerror(-ret));
+		printf("Bail out! %s: %s\n", __func__, strerror(-ret));
 		exit(1);
 	}
 }

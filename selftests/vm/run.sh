@@ -109,6 +109,7 @@ make_job() {
 		printf 'VHA_MODE=%q\n' "$([ "$suite" = 1 ] && echo suite || echo cmd)"
 		printf 'VHA_CMD=%q\n' "$cmd"
 		printf 'VHA_TESTS=%q\n' "$tests"
+		printf 'VHA_TEST_TIMEOUT=%q\n' "${VHA_TEST_TIMEOUT:-900}"
 		if [ "$host" = 1 ]; then
 			printf 'VHA_VERDICT=%q\n' "$job/verdict"
 			printf 'VHA_KLOG=%q\n' "$job/dmesg"

@@ -267,18 +267,41 @@ static void parse(int argc, char **argv, struct opts *o)
 			    false, 256, 64, 64, 1, 1000000 };
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': o->dev = optarg; break;
-		case 'p': o->packed = true; break;
-		case 'n': o->num = strtoul(optarg, NULL, 0); break;
-		case 'b': o->bufs = strtoull(optarg, NULL, 0); break;
-		case 'l': o->len = strtoul(optarg, NULL, 0); break;
-		case 'B': o->batch = strtoul(optarg, NULL, 0); break;
-		case 'i': o->indirect = true; break;
-		case 'e': o->event_idx = true; break;
-		case 'q': o->queues = strtoul(optarg, NULL, 0); break;
-		case 'w': o->workers = true; break;
-		case 'P': o->poll = true; break;
-		default: exit(2);
+		case 'd':
+			o->dev = optarg;
+			break;
+		case 'p':
+			o->packed = true;
+			break;
+		case 'n':
+			o->num = strtoul(optarg, NULL, 0);
+			break;
+		case 'b':
+			o->bufs = strtoull(optarg, NULL, 0);
+			break;
+		case 'l':
+			o->len = strtoul(optarg, NULL, 0);
+			break;
+		case 'B':
+			o->batch = strtoul(optarg, NULL, 0);
+			break;
+		case 'i':
+			o->indirect = true;
+			break;
+		case 'e':
+			o->event_idx = true;
+			break;
+		case 'q':
+			o->queues = strtoul(optarg, NULL, 0);
+			break;
+		case 'w':
+			o->workers = true;
+			break;
+		case 'P':
+			o->poll = true;
+			break;
+		default:
+			exit(2);
 		}
 	}
 	if (!o->num || o->num > 32768 || !o->len || !o->batch ||
@@ -301,8 +324,11 @@ int main(int argc, char **argv)
 	ret = setup(&t, qs, &o);
 	if (ret)
 		return fail("setup", ret);
-	if (o.workers && (ret = spread_workers(&t)))
-		return fail("worker", ret);
+	if (o.workers) {
+		ret = spread_workers(&t);
+		if (ret)
+			return fail("worker", ret);
+	}
 	if (ioctl(t.fd, VHOST_TEST_RUN, &test))
 		return fail("VHOST_TEST_RUN", -errno);
 	clock_gettime(CLOCK_MONOTONIC, &a);

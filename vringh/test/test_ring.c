@@ -1091,6 +1091,31 @@ static bool t_ops(bool packed)
 	return true;
 }
 
+/* Binary search over many regions: every region found, every gap refused. */
+static bool t_memtable_lookup(bool packed)
+{
+	struct vha_region r[65];
+	struct vha_memtable t = { 65, r };
+	struct iovec iov[2];
+	unsigned int i;
+
+	(void)packed;
+	for (i = 0; i < 65; i++)
+		r[i] = (struct vha_region){ i * 0x10000, 0x8000, 0x100000 + i * 0x8000 };
+	CHECK(vha_memtable_check(&t) == 0);
+	for (i = 0; i < 65; i++) {
+		CHECK(vha_table_xlate_for_test(&t, i * 0x10000 + 0x10, 16, false,
+					       iov, 2) == 1);
+		CHECK((u64)(uintptr_t)iov[0].iov_base == 0x100000 + i * 0x8000 + 0x10);
+		CHECK(vha_table_xlate_for_test(&t, i * 0x10000 + 0x8000, 1, false,
+					       iov, 2) == -EFAULT);
+	}
+	/* a buffer running off the end of a region into a gap */
+	CHECK(vha_table_xlate_for_test(&t, 0x7ff0, 0x20, false, iov, 2) == -EFAULT);
+	CHECK(vha_table_xlate_for_test(&t, 65 * 0x10000, 1, false, iov, 2) == -EFAULT);
+	return true;
+}
+
 static bool t_memtable_check(bool packed)
 {
 	struct vha_region r[2] = { { 0, 100, 0 }, { 50, 100, 1000 } };
@@ -1103,6 +1128,10 @@ static bool t_memtable_check(bool packed)
 	r[1].size = 0;
 	CHECK(vha_memtable_check(&t) == -EINVAL);
 	r[1] = (struct vha_region){ ~0ULL - 10, 100, 0 };
+	CHECK(vha_memtable_check(&t) == -EINVAL);
+	/* not sorted by start: refused (lookups binary-search the table) */
+	r[0] = (struct vha_region){ 200, 100, 0 };
+	r[1] = (struct vha_region){ 0, 100, 1000 };
 	CHECK(vha_memtable_check(&t) == -EINVAL);
 	CHECK(strcmp(vha_ring_error_name(VHA_ERR_COUNT), "unknown") == 0);
 	CHECK(strcmp(vha_ring_error_name(VHA_ERR_WRAP),
@@ -1359,6 +1388,7 @@ static const struct test tests[] = {
 	{ "rule: bad used entry", t_bad_used, BOTH },
 	{ "ops accessor (IOTLB-like), -EAGAIN retry", t_ops, BOTH },
 	{ "memory table check, error names", t_memtable_check, SPLIT },
+	{ "memory table lookup over 65 regions", t_memtable_lookup, SPLIT },
 	{ "broken ring refuses every call", t_sticky, BOTH },
 	{ "fault injection at every ring access", t_faults, BOTH },
 	{ "unget across the ring end", t_unget_wrap, BOTH },

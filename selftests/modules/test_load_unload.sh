@@ -35,13 +35,18 @@ sunreclaim() {
 for i in 1 2 3; do "$loader" load "$VHA_KMOD" && "$loader" unload "$VHA_KMOD"; done
 before=$(sunreclaim)
 
+# The loop calls insmod/rmmod directly: under emulation with KASAN every
+# extra process costs tens of milliseconds.
+rev=""
+for m in $mods; do rev="$m $rev"; done
 bad=""
 for i in $(seq "$rounds"); do
-	if ! "$loader" load "$VHA_KMOD"; then bad="load failed in round $i"; break; fi
 	for m in $mods; do
-		[ -e "/sys/module/$m" ] || { bad="$m absent after load in round $i"; break 2; }
+		insmod "$VHA_KMOD/$m.ko" || { bad="insmod $m failed in round $i"; break 2; }
 	done
-	if ! "$loader" unload "$VHA_KMOD"; then bad="unload failed in round $i"; break; fi
+	for m in $rev; do
+		rmmod "$m" || { bad="rmmod $m failed in round $i"; break 2; }
+	done
 	for m in $mods; do
 		[ ! -e "/sys/module/$m" ] || { bad="$m still present after unload in round $i"; break 2; }
 	done

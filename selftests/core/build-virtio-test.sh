@@ -11,10 +11,10 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/build/user/bin}
-tarball=$(ls -1 /usr/src/linux-source-6.1.tar.xz 2>/dev/null | head -n 1)
-[ -n "$tarball" ] || { echo "build-virtio-test: install linux-source-6.1" >&2; exit 1; }
+tarball=$(ls -1 /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+[ -n "$tarball" ] || { echo "build-virtio-test: apt-get install linux-source" >&2; exit 1; }
 work=$root/build/virtio-test-src
-top=linux-source-6.1
+top=$(basename "$tarball" .tar.xz)
 
 if [ ! -e "$work/$top/tools/virtio/virtio_test.c" ]; then
 	rm -rf "$work"

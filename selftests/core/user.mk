@@ -10,3 +10,13 @@ $(CORE_TEST): selftests/core/ioctl_test.c $(VT_LIB_SRCS) $(VT_LIB_HDRS)
 	$(CC) $(VT_CFLAGS) -o $@ $(filter %.c,$^)
 
 USER_TARGETS += $(CORE_TEST)
+
+# Linux's own tools/virtio/virtio_test, an independent driver for
+# /dev/vhost-test, built from Debian's linux-source.
+CORE_VIRTIO_TEST := $(OUT)/bin/virtio_test
+
+$(CORE_VIRTIO_TEST): selftests/core/build-virtio-test.sh
+	@mkdir -p $(@D)
+	./selftests/core/build-virtio-test.sh $(@D)
+
+USER_TARGETS += $(CORE_VIRTIO_TEST)

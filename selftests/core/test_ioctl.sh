@@ -14,8 +14,17 @@ if [ ! -x "$bin" ]; then
 	echo "not ok 1 - $bin missing (make user)"
 	exit 1
 fi
+# Run the owner in a cgroup of its own, so that "the worker is in the
+# owner's cgroup" cannot pass by both being in the root.
+cg=/sys/fs/cgroup
+[ -e "$cg/cgroup.procs" ] || mount -t cgroup2 none "$cg" 2>/dev/null
+mkdir -p "$cg/vha-owner" 2>/dev/null
+echo $$ > "$cg/vha-owner/cgroup.procs" 2>/dev/null
+echo "# owner cgroup: $(cat /proc/self/cgroup)"
 "$bin" /dev/vhost-test
 rc=$?
+echo $$ > "$cg/cgroup.procs" 2>/dev/null
+rmdir "$cg/vha-owner" 2>/dev/null
 # Workers are named vhost-<owner pid>; none may survive their device.
 sleep 1
 left=$(grep -l '^vhost-' /proc/[0-9]*/comm 2>/dev/null | wc -l)

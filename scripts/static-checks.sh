@@ -14,28 +14,24 @@ tap_plan 4
 out=build/check
 mkdir -p "$out"
 
-# warnings_in LOG: the compiler/sparse findings in a build log.
-warnings_in() { grep -E 'warning:|error:' "$1" | grep -v '^make' || true; }
+# clean_build NAME DESC MAKE-ARGS...: build the modules in a fresh object
+# directory (so every file is compiled and checked) and pass only if make
+# succeeds and prints no compiler or sparse finding.
+clean_build() {
+	local name=$1 desc=$2 log=$out/$1.log
+	shift 2
+	rm -rf "${out:?}/$name"
+	if make -s modules KOBJ="$root/$out/$name" "$@" > "$log" 2>&1 &&
+	   ! grep -E 'warning:|error:|ERROR:' "$log" | grep -qv '^make'; then
+		tap_ok "$desc"
+	else
+		tap_not_ok "$desc"
+		sed 's/^/#   /' "$log" | head -n 60
+	fi
+}
 
-# Fresh object directories, so that every file is compiled and checked.
-rm -rf "$out/w1" "$out/sparse"
-make -s modules W=1 KOBJ="$root/$out/w1" > "$out/w1.log" 2>&1
-w=$(warnings_in "$out/w1.log")
-if [ -z "$w" ] && ! grep -q 'Error ' "$out/w1.log"; then
-	tap_ok "modules build warning-free with W=1"
-else
-	tap_not_ok "modules build warning-free with W=1"
-	sed 's/^/#   /' "$out/w1.log" | head -n 60
-fi
-
-make -s modules C=2 KOBJ="$root/$out/sparse" > "$out/sparse.log" 2>&1
-w=$(warnings_in "$out/sparse.log")
-if [ -z "$w" ] && ! grep -q 'Error ' "$out/sparse.log"; then
-	tap_ok "sparse (C=2) clean"
-else
-	tap_not_ok "sparse (C=2) clean"
-	sed 's/^/#   /' "$out/sparse.log" | head -n 60
-fi
+clean_build w1 "modules build warning-free with W=1" W=1
+clean_build sparse "sparse (C=2) clean" C=2
 
 tap_check "checkpatch --no-tree -f clean on every C file" ./scripts/checkpatch.sh
 

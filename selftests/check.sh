@@ -16,6 +16,7 @@ stages=${VHA_CHECK_STAGES:-static unit runner debug distro}
 passed=0 failed=0 skipped=0
 log=$root/build/check
 mkdir -p "$log"
+rm -f "$log"/{static,unit,runner,debug,distro}.log
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3)); }
 
@@ -71,21 +72,39 @@ for s in $stages; do
 	debug)
 		stage "VM suite on the debug kernel"
 		rm -f "$log/debug.result"
-		./selftests/vm/run.sh --kernel debug --suite --result "$log/debug.result"
+		./selftests/vm/run.sh --kernel debug --suite --result "$log/debug.result" 2>&1 | tee "$log/debug.log"
 		add_vm_result "$log/debug.result"
 		;;
 	distro)
 		stage "VM boot-and-load smoke on Debian's kernel"
 		rm -f "$log/distro.result"
 		./selftests/vm/run.sh --kernel distro --suite --tests 'selftests/modules/test_load_unload.sh selftests/modules/test_devnodes.sh selftests/modules/test_coexist.sh' \
-			--result "$log/distro.result"
+			--result "$log/distro.result" 2>&1 | tee "$log/distro.log"
 		add_vm_result "$log/distro.result"
 		;;
 	*) echo "check: unknown stage $s"; add 0 1 0 ;;
 	esac
 done
 
+# What failed, where the last lines of the output (all a CI page may show)
+# can be read: the failed points and each VM run's reasons.
+summary() {
+	local f
+	for f in "$log"/{static,unit,runner,debug,distro}.log; do
+		[ -e "$f" ] || continue
+		tr -d '\r' < "$f" | awk -v s="$(basename "$f" .log)" '
+			/^# FAILED: / { sub(/^# FAILED: /, ""); print s ": " $0 }
+			/^===== run failed =====/ { inrun = 1; next }
+			inrun && /^  / { sub(/^  /, ""); print s ": " $0; next }
+			{ inrun = 0 }'
+	done | awk '!seen[$0]++' | cut -c 1-300 | head -n 15
+}
+
 echo
+if [ "$failed" != 0 ]; then
+	echo "======== what failed"
+	summary
+fi
 line="$passed passed, $failed failed"
 [ "$skipped" = 0 ] || line="$line, $skipped skipped"
 echo "$line"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-tap.sh [--kernel-log] [--timeout S] TEST...
+# run-tap.sh [--kernel-log] [--timeout S] [--progress FILE] TEST...
 #
 # Run TAP-producing test programs one after another, stream their output,
 # and count test points. A program that exits non-zero, dies, times out, or
@@ -9,16 +9,19 @@
 # it printed said "ok". With --kernel-log, the kernel log is checked after
 # each program and any oops/WARN/lockdep/KASAN line becomes a failure of
 # that program. Ends with "RESULT passed=N failed=N skipped=N"; exit status
-# is non-zero if anything failed.
+# is non-zero if anything failed. With --progress, "RUNNING name" and the
+# totals so far ("PARTIAL passed=N failed=N skipped=N") are appended to
+# FILE around each program, so a crash costs only the program it hit.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-klog=0
+klog=0 progress=/dev/null
 timeout=${VHA_TEST_TIMEOUT:-900}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel-log) klog=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--progress) progress=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -107,6 +110,7 @@ trap 'rm -f "$tmp"' EXIT
 for t in "$@"; do
 	name=${t#"${VHA_ROOT:-$PWD}/"}
 	echo "# ===== $name"
+	echo "RUNNING $name" >> "$progress"
 	mark=$(kernel_log_mark)
 	start=$(date +%s)
 	run_one "$t" 2>&1 | tee "$tmp"
@@ -115,6 +119,7 @@ for t in "$@"; do
 	[ "$rc" = 124 ] && echo "# $name: timed out after ${timeout}s"
 	count_tap "$tmp" "$rc" "$name"
 	[ "$klog" = 1 ] && kernel_log_check "$mark" "$name"
+	echo "PARTIAL passed=$passed failed=$failed skipped=$skipped" >> "$progress"
 done
 
 for f in "${failures[@]+"${failures[@]}"}"; do

@@ -4,7 +4,7 @@
 # Build the debug test kernel (KASAN, lockdep, kmemleak, UBSAN, fault
 # injection) from Debian's linux-source package, cached outside the repo.
 #
-# Cache layout ($VHOST_ACCEL_CACHE, default /var/cache/vhost-accel):
+# Cache layout ($VHA_CACHE, default /var/cache/vhost-accel):
 #   ccache/              compiler cache: a rebuild after a config change costs minutes
 #   linux-source-<v>/    the unpacked tree, built in place (it is also the KDIR
 #                        our modules are built against)
@@ -16,7 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 fragment=$here/debug.config
-cache=${VHOST_ACCEL_CACHE:-/var/cache/vhost-accel}
+cache=${VHA_CACHE:-/var/cache/vhost-accel}
 jobs=${JOBS:-$(nproc)}
 
 mkdir -p "$cache"

@@ -85,7 +85,8 @@ EOF
 # The kernel uncompressed (booted through its PVH entry): decompressing
 # Debian's xz bzImage takes minutes under emulation inside emulation.
 make_kernel() {
-	local x=/var/cache/vhost-accel/linux-source-6.1/scripts/extract-vmlinux
+	local x
+	x=$(ls -d "${VHA_CACHE:-/var/cache/vhost-accel}"/linux-source-*/scripts/extract-vmlinux 2>/dev/null | head -n 1)
 	kernel=/boot/vmlinuz-$kver
 	if [ -r "$x" ] && bash "$x" "$kernel" > "$work/vmlinux" 2>/dev/null &&
 	   [ -s "$work/vmlinux" ]; then

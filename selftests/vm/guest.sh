@@ -100,7 +100,7 @@ rc=0
 if [ "$VHA_MODE" = suite ]; then
 	# shellcheck disable=SC2086
 	mapfile -t tests < <(cd "$VHA_ROOT" && ls -d $VHA_TESTS 2>/dev/null | sort)
-	"$VHA_ROOT/selftests/run-tap.sh" --kernel-log "${tests[@]/#/$VHA_ROOT/}" | tee "/tmp/vha-suite.log"
+	"$VHA_ROOT/selftests/run-tap.sh" --kernel-log --progress "$verdict" "${tests[@]/#/$VHA_ROOT/}" | tee "/tmp/vha-suite.log"
 	rc=${PIPESTATUS[0]}
 	grep '^RESULT ' /tmp/vha-suite.log | tail -n 1 >> "$verdict"
 else

@@ -209,14 +209,15 @@ run_on_host() {
 # Judge the run from the verdict channel and the kernel log, never from
 # what the console says.
 judge() {
-	local log=$job/dmesg end
+	local log=$job/dmesg end running
 	[ -s "$log" ] || log=$job/console
 	touch "$job/failures"
 	# Serial lines end in CR LF.
 	tr -d '\r' < "$job/verdict" > "$job/verdict.txt" && mv "$job/verdict.txt" "$job/verdict"
 	end=$(grep -a '^END ' "$job/verdict" | tail -n 1 || true)
 	if [ -z "$end" ]; then
-		echo "no verdict from the guest: it crashed, panicked or hung" >> "$job/failures"
+		running=$(grep -a '^RUNNING ' "$job/verdict" | tail -n 1 | cut -d ' ' -f 2-)
+		echo "no verdict from the guest: it crashed, panicked or hung${running:+ during $running}" >> "$job/failures"
 	else
 		# A suite's failed tests are already counted in its RESULT line.
 		case "$end" in
@@ -230,7 +231,7 @@ judge() {
 		esac
 	fi
 	if grep -a -F -f "$root/selftests/lib/splat-patterns" "$log" "$job/console" > "$job/splats"; then
-		echo "the kernel log has $(wc -l < "$job/splats") line(s) of oops/BUG/WARN/lockdep/KASAN/hang reports" >> "$job/failures"
+		echo "the kernel log has $(wc -l < "$job/splats") line(s) of oops/BUG/WARN/lockdep/KASAN/hang reports, first: $(tr -d '\r' < "$job/splats" | head -n 1 | cut -c 1-160)" >> "$job/failures"
 	fi
 	grep -a -i 'error\|could not' "$job/qemu.log" >> "$job/failures" 2>/dev/null || true
 }
@@ -238,6 +239,8 @@ judge() {
 report() {
 	local res p=0 f=0 s=0
 	res=$(grep -a '^RESULT ' "$job/verdict" | tail -n 1 || true)
+	# A suite that never finished: count the programs that did.
+	[ -n "$res" ] || res=$(grep -a '^PARTIAL ' "$job/verdict" | tail -n 1 || true)
 	if [ -n "$res" ]; then
 		p=$(echo "$res" | sed -n 's/.*passed=\([0-9]*\).*/\1/p')
 		f=$(echo "$res" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')

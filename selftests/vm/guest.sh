@@ -64,6 +64,33 @@ unload_modules() {
 	done < <(grep -E '\([A-Z]*O[A-Z]*\)' /proc/modules)
 }
 
+# Where every task sleeps, kernel stacks included, for a hang report.
+dump_tasks() {
+	local p
+	ps -eo pid,stat,wchan:32,etimes,args
+	for p in $(ps -eo pid= -o stat= | awk '$2 ~ /^[DR]/ { print $1 }'); do
+		echo "kernel stack of $p ($(cat "/proc/$p/comm" 2>/dev/null)):"
+		cat "/proc/$p/stack" 2>/dev/null
+	done
+}
+
+# The end of the run (unload, kmemleak scan) must not hang either: after
+# $1 seconds report it with every task's stack, hand over the kernel log
+# and end the run with a verdict.
+end_watchdog() {
+	(
+		sleep "$1"
+		echo "vha-guest: FAIL: unload/kmemleak check still running after $1 s"
+		dump_tasks 2>&1 | sed 's/^/vha-guest:   /'
+		echo "PROBLEM the end of the run (unload, kmemleak scan) hung for $1 s" >> "$verdict"
+		dmesg --color=never > "$klog"
+		echo "END rc=124 problems=$((problems + 1))" >> "$verdict"
+		sync
+		[ -n "${VHA_VERDICT:-}" ] || echo b > /proc/sysrq-trigger
+	) &
+	watchdog=$!
+}
+
 kmemleak_start() {
 	[ -w "$kmemleak" ] || return 0
 	echo scan > "$kmemleak"
@@ -108,9 +135,12 @@ else
 	rc=$?
 fi
 
+end_watchdog 600
 unload_modules
 kmemleak_check
 check_taint
+kill "$watchdog" 2>/dev/null
+wait "$watchdog" 2>/dev/null
 dmesg --color=never > "$klog"
 echo "END rc=$rc problems=$problems" >> "$verdict"
 sync

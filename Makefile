@@ -9,6 +9,7 @@
 #   make demo          the main job: boot a VM, load the modules, show them
 #   make W=1 / C=2     extra warnings / sparse on the modules
 #   make checkpatch    the kernel's checkpatch.pl on our files
+#   make bench-net     vhost_net vs the distribution's, in one VM boot
 
 KDIR ?= $(shell $(CURDIR)/scripts/find-kdir.sh)
 KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -21,7 +22,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check demo bench fuzz checkpatch clean print-user-tests install uninstall
+.PHONY: all modules user check demo bench bench-net fuzz checkpatch clean print-user-tests install uninstall
 
 all: modules user
 
@@ -65,6 +66,10 @@ bench: user
 	@for b in $(USER_BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 # The long fuzz campaign (VRINGH_FUZZ_SECONDS, default 3600).
+# vhost_net against the distribution's, alternating in one VM boot.
+bench-net: all
+	./selftests/vm/run.sh --kernel distro -- selftests/net/bench_net.sh
+
 fuzz: vringh-fuzz-long
 
 clean:

@@ -1,33 +1,119 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench_net.sh: guest -> tap transmit rate through /dev/vhost-net, in one VM
-# boot: vhost-accel's vhost_net (TUN_MSG_PTR batches of 64, then tx_batch=0:
-# one sendmsg per packet) and, when its module is installed (Debian kernel),
-# the distribution's vhost_net. Absolute numbers under emulation mean
-# little; compare the ratios. Leaves our vhost_net loaded. Not in the suite.
+# bench_net.sh: vhost-accel's vhost_net against the distribution's, in one
+# VM boot. Each round runs vha-net-bench (selftests/net/net_bench.c: TX and
+# RX packets/s at 64 and 1500 bytes, one-in-flight round-trip latency) on
+# ours (split and packed rings) and on the distribution's (split only: its
+# vhost_net has no packed ring), unloading one module and loading the other
+# in between; the order alternates from round to round. Then a table: per
+# metric the median, min and max of each side and ours/distro of medians.
+# Ours-packed is compared against the distribution's split ring. Absolute
+# numbers under emulation mean little; compare the ratios. Leaves our
+# vhost_net loaded. Not in the suite.
 #
 #   selftests/vm/run.sh --kernel distro -- selftests/net/bench_net.sh
+#   (make bench-net). Env: BENCH_ROUNDS (5), BENCH_SECS per point (2).
 #
-#   vha-net-test bench (guest TX ring, kept full) -> /dev/vhost-net -> tap
+#   vha-net-bench guest rings <-> /dev/vhost-net <-> tap <-> AF_PACKET
 set -u
 . "$VHA_ROOT/selftests/net/lib.sh"
 net_prepare
-bin=$VHA_BIN/vha-net-test
+rounds=${BENCH_ROUNDS:-5}
+secs=${BENCH_SECS:-2}
+bin=$VHA_BIN/vha-net-bench
+log=/tmp/bench_net.$$
+[ -x "$bin" ] || net_fail "$bin missing (make user)"
+: > "$log"
+fail=0
 
-run() {
-	echo "# ===== $1"
-	"$bin" bench | grep -E '^# bench|^not ok'
+ours_loaded() {
+	grep -q O /sys/module/vhost_net/taint 2>/dev/null
 }
 
-run "vhost-accel vhost_net, tx_batch=64 (default)"
-rmmod vhost_net && insmod "$VHA_KMOD/vhost_net.ko" tx_batch=0 &&
-	run "vhost-accel vhost_net, tx_batch=0"
-rmmod vhost_net
-if modprobe vhost_net 2>/dev/null; then
-	run "distribution vhost_net ($(modinfo -F filename vhost_net))"
-	modprobe -r vhost_net
-else
-	echo "# distribution vhost_net not available on this kernel"
-fi
-insmod "$VHA_KMOD/vhost_net.ko"
+# run SIDE ROUND RING: one bench run, results tagged with side and round.
+run() {
+	local out
+	out=$("$bin" -r "$3" -t "$secs") || fail=1
+	echo "$out" | grep '^# error' && fail=1
+	echo "$out" | sed -n "s/^# result /side=$1 round=$2 /p" >> "$log"
+}
+
+ours() {
+	ours_loaded || { echo "# vhost_net is not ours"; fail=1; return; }
+	run ours "$1" split
+	run ours "$1" packed
+}
+
+distro() {
+	rmmod vhost_net || { fail=1; return; }
+	if modprobe vhost_net && ! ours_loaded; then
+		run distro "$1" split
+	else
+		echo "# the distribution's vhost_net did not load"
+		fail=1
+	fi
+	modprobe -r vhost_net 2>/dev/null || rmmod vhost_net
+	insmod "$VHA_KMOD/vhost_net.ko" || fail=1
+}
+
+echo "# distro vhost_net: $(modinfo -F filename vhost_net 2>/dev/null)"
+echo "# $rounds rounds, $secs s per point"
+for r in $(seq 1 "$rounds"); do
+	echo "# round $r"
+	if [ $((r % 2)) = 1 ]; then
+		ours "$r"; distro "$r"
+	else
+		distro "$r"; ours "$r"
+	fi
+done
+ours_loaded || { insmod "$VHA_KMOD/vhost_net.ko"; fail=1; }
+
+# The table: lat_us is a time (lower is better), the others are rates.
+awk '
+function med(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	k = f["side"] SUBSEP f["metric"] SUBSEP f["size"] SUBSEP f["ring"]
+	n[k]++; v[k, n[k]] = f["value"]
+	if (!(f["metric"] SUBSEP f["size"] SUBSEP f["ring"] in seen)) {
+		seen[f["metric"] SUBSEP f["size"] SUBSEP f["ring"]] = 1
+		order[++rows] = f["metric"] SUBSEP f["size"] SUBSEP f["ring"]
+	}
+}
+function stats(k,   i, a, lo, hi) {
+	if (!n[k]) return ""
+	lo = hi = v[k, 1]
+	for (i = 1; i <= n[k]; i++) {
+		a[i] = v[k, i]
+		if (a[i] < lo) lo = a[i]
+		if (a[i] > hi) hi = a[i]
+	}
+	m = med(a, n[k])
+	return sprintf("%10.1f %10.1f %10.1f", m, lo, hi)
+}
+END {
+	printf "# %-7s %5s %-7s | %-32s | %-32s | %s\n", "metric", "size", \
+		"ring", "ours: median min max", "distro (split): median min max", \
+		"ours/distro"
+	for (r = 1; r <= rows; r++) {
+		split(order[r], p, SUBSEP)
+		if (!(("ours" SUBSEP order[r]) in n)) continue
+		so = stats("ours" SUBSEP order[r]); mo = m
+		sd = stats("distro" SUBSEP p[1] SUBSEP p[2] SUBSEP "split"); md = m
+		ratio = (sd != "" && md > 0) ? sprintf("%.2f", mo / md) : "-"
+		better = p[1] == "lat_us" ? "lower" : "higher"
+		printf "# %-7s %5s %-7s | %s | %32s | %s (%s is better)\n", \
+			p[1], p[2], p[3], so, sd, ratio, better
+		printf "# ratio metric=%s size=%s ring=%s ours=%.1f distro=%s value=%s better=%s\n", \
+			p[1], p[2], p[3], mo, (sd == "" ? "-" : md), ratio, better
+	}
+}' "$log"
+rm -f "$log"
+exit $fail

@@ -20,3 +20,13 @@ $(NET_SET_CHANNELS): selftests/net/set_channels.c
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 USER_TARGETS += $(NET_SET_CHANNELS)
+
+# vha-net-bench: packets/s and latency of /dev/vhost-net (make bench-net).
+NET_BENCH := $(OUT)/bin/vha-net-bench
+NET_BENCH_SRCS := selftests/net/net_bench.c selftests/net/net_lib.c
+
+$(NET_BENCH): $(NET_BENCH_SRCS) $(NET_TEST_HDRS) $(VT_LIB_SRCS) $(VT_LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(VT_CFLAGS) -Iselftests/net -o $@ $(filter %.c,$^)
+
+USER_TARGETS += $(NET_BENCH)

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vha-net-bench: speed of whatever module answers /dev/vhost-net (ours or
+ * the distribution's), driven as a guest would drive it (tools/vhost-test).
+ *
+ *   vha-net-bench [-r split|packed] [-t SECONDS] [-m tx,rx,lat]
+ *
+ *   guest rings <-> /dev/vhost-net <-> tap fd | tap netdev <-> AF_PACKET
+ *
+ * Metrics, each on a fresh tap and a fresh device, ring of 256 entries,
+ * VERSION_1 + MRG_RXBUF + EVENT_IDX, one descriptor per packet (header and
+ * frame contiguous, as a modern Linux guest posts a linear skb):
+ *
+ *   tx_pps  guest TX ring kept full -> vhost -> tap -> host stack. Counted
+ *           on the tap's rx_packets (frames the stack received), per second.
+ *           Nobody reads them: the stack drops them (unknown ethertype).
+ *           The guest asks for a used notification after 3/4 of what is in
+ *           flight (as virtio-net's enable_cb_delayed).
+ *   rx_pps  an AF_PACKET writer (sendmmsg, 32 a call, qdisc bypassed) sends
+ *           into the tap -> vhost -> guest RX ring, at most 128 frames in
+ *           flight; counted as used RX entries the guest saw, per second.
+ *   lat_us  one packet in flight, round trip: the guest posts a frame on TX
+ *           and kicks; vhost sends it to the tap; an AF_PACKET socket reads
+ *           it on the tap's network side and writes it back; vhost receives
+ *           it into the guest RX ring and signals the call eventfd, which
+ *           the guest waits on. Median of all round trips, microseconds.
+ *
+ * The sizes are Ethernet frame lengths (64 and 1500 bytes, without the
+ * virtio-net header). Writer and guest run in one thread: the device's
+ * worker gets the other CPU. Output, one line per point:
+ *
+ *   # result metric=tx_pps size=64 ring=split value=12345
+ *
+ * Exit status 0 only if every point ran (a stuck ring or lost frames fail).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_packet.h>
+
+#include "net_lib.h"
+
+enum {
+	NB_TAP_HLEN = 12,
+	NB_BURST = 32,		/* frames per kick / per sendmmsg */
+	NB_RX_WINDOW = 128,	/* rx_pps: frames written, not yet received */
+	NB_WAIT_MS = 1000,
+	NB_MAX_SAMPLES = 200000,
+};
+
+struct bench {
+	struct nt_tap tap;
+	struct nt_guest g;
+	const char *ring;
+};
+
+static uint8_t frame[NT_MAX_FRAME], got[NT_MAX_FRAME];
+static double samples[NB_MAX_SAMPLES];
+static int failures;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void diag(const char *what, size_t len, const char *ring,
+		 const char *fmt, double v)
+{
+	printf("# %s %zu %s: ", what, len, ring);
+	printf(fmt, v);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int bench_open(struct bench *b, bool packed)
+{
+	struct nt_cfg cfg;
+	int ret;
+
+	nt_default_cfg(&cfg);
+	cfg.packed = packed;
+	ret = nt_tap_open(&b->tap, "vhab0", true, NB_TAP_HLEN, 1);
+	if (ret)
+		return ret;
+	ret = nt_guest_open(&b->g, &cfg);
+	if (ret) {
+		nt_tap_close(&b->tap);
+		return ret;
+	}
+	ret = nt_set_backend(&b->g, NT_RX, b->tap.fd[0]);
+	if (!ret)
+		ret = nt_set_backend(&b->g, NT_TX, b->tap.fd[0]);
+	if (ret) {
+		nt_guest_close(&b->g);
+		nt_tap_close(&b->tap);
+	}
+	return ret;
+}
+
+static void bench_close(struct bench *b)
+{
+	nt_guest_close(&b->g);
+	nt_tap_close(&b->tap);
+}
+
+static uint64_t buf_gpa(const struct nt_queue *q, uint32_t bn)
+{
+	return q->pool + (uint64_t)bn * q->bufsz;
+}
+
+/* Every TX buffer holds a zero header and the frame: posts copy nothing. */
+static void tx_fill(struct nt_guest *g, size_t len)
+{
+	struct nt_queue *q = &g->q[NT_TX];
+	uint8_t *p;
+	uint32_t bn;
+
+	nt_frame(frame, len, 0, 0);
+	for (bn = 0; bn < q->num; bn++) {
+		p = vha_vt_ptr(&g->vt, buf_gpa(q, bn), g->hlen + len);
+		memset(p, 0, g->hlen);
+		memcpy(p + g->hlen, frame, len);
+	}
+}
+
+/* Post one free buffer of queue @idx: one descriptor of @len bytes. */
+static int post(struct nt_guest *g, unsigned int idx, uint32_t len)
+{
+	struct nt_queue *q = &g->q[idx];
+	struct vha_drv_buf buf;
+	uint16_t id;
+	uint32_t bn;
+	int ret;
+
+	if (!q->nfree)
+		return -ENOSPC;
+	bn = q->free[--q->nfree];
+	buf = (struct vha_drv_buf){ buf_gpa(q, bn), len };
+	if (idx == NT_TX)
+		ret = vha_drv_add(&g->vt.vq[idx].drv, &buf, 1, NULL, 0, false,
+				  &id);
+	else
+		ret = vha_drv_add(&g->vt.vq[idx].drv, NULL, 0, &buf, 1, false,
+				  &id);
+	if (ret) {
+		q->nfree++;
+		return ret;
+	}
+	q->buf_of_id[id] = bn;
+	return 0;
+}
+
+/* Post up to @max free buffers, publishing every NB_BURST: number posted. */
+static unsigned int post_many(struct nt_guest *g, unsigned int idx,
+			      uint32_t len, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (n < max && !post(g, idx, len))
+		if (++n % NB_BURST == 0)
+			nt_kick(g, idx);
+	if (n % NB_BURST)
+		nt_kick(g, idx);
+	return n;
+}
+
+/*
+ * Take every used entry of queue @idx now, freeing their buffers: the
+ * number taken, or -errno. With @want_len, each must be that long.
+ */
+static int reap(struct nt_guest *g, unsigned int idx, uint32_t want_len)
+{
+	struct vha_drv *d = &g->vt.vq[idx].drv;
+	struct nt_queue *q = &g->q[idx];
+	uint32_t len;
+	uint16_t id;
+	int n = 0, ret;
+
+	for (;;) {
+		ret = vha_drv_get_used(d, &id, &len, NULL);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return n;
+		if (want_len && len != want_len)
+			return -EPROTO;
+		q->free[q->nfree++] = q->buf_of_id[id];
+		n++;
+	}
+}
+
+/*
+ * Sleep until the device signals queue @idx, asking for the signal after
+ * @after more used entries: 1 (or used entries already there), 0 timeout.
+ */
+static int wait_used(struct nt_guest *g, unsigned int idx, uint16_t after)
+{
+	struct vha_drv *d = &g->vt.vq[idx].drv;
+	int ret = 1;
+
+	vha_drv_delay_cb(d, after ? after : 1);
+	if (!nt_used_pending(g, idx))
+		ret = vha_vt_wait(&g->vt, idx, NB_WAIT_MS);
+	vha_drv_disable_cb(d);
+	return ret;
+}
+
+static long long tap_counter(const struct bench *b, const char *name)
+{
+	char path[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s",
+		 b->tap.name, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* Wait for every TX buffer to come back (the ring quiet before close). */
+static int tx_settle(struct nt_guest *g)
+{
+	struct nt_queue *q = &g->q[NT_TX];
+	int r;
+
+	while (q->nfree < q->num) {
+		r = reap(g, NT_TX, 0);
+		if (r < 0)
+			return r;
+		if (!r && wait_used(g, NT_TX, 1) <= 0)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static int tx_pps(struct bench *b, size_t len, double secs, double *pps)
+{
+	struct nt_guest *g = &b->g;
+	struct nt_queue *q = &g->q[NT_TX];
+	long long rx0, rx1;
+	double t0, t;
+	unsigned long done = 0;
+	int r;
+
+	close(b->tap.pkt);	/* nobody reads the tap's network side */
+	b->tap.pkt = -1;
+	tx_fill(g, len);
+	vha_drv_disable_cb(&g->vt.vq[NT_TX].drv);
+	rx0 = tap_counter(b, "rx_packets");
+	t0 = now_s();
+	do {
+		post_many(g, NT_TX, g->hlen + len, q->num);
+		r = reap(g, NT_TX, 0);
+		if (r < 0)
+			return r;
+		if (!r && wait_used(g, NT_TX, (q->num - q->nfree) * 3 / 4) <= 0)
+			return -ETIMEDOUT;
+		done += r;
+	} while (now_s() - t0 < secs);
+	rx1 = tap_counter(b, "rx_packets");
+	t = now_s() - t0;
+	if (rx0 < 0 || rx1 < 0 || rx1 - rx0 > (long long)(done + q->num))
+		return -EPROTO;
+	*pps = (rx1 - rx0) / t;
+	diag("tx used entries", len, b->ring, "%.0f/s", done / t);
+	return tx_settle(g);
+}
+
+/* Send up to @n copies of frame[0..len) into the tap: number sent. */
+static int write_frames(struct bench *b, size_t len, unsigned int n)
+{
+	static struct mmsghdr m[NB_BURST];
+	static struct iovec iov;
+	static struct sockaddr_ll sll;
+	unsigned int i;
+	int r;
+
+	iov = (struct iovec){ frame, len };
+	sll = (struct sockaddr_ll){ .sll_family = AF_PACKET,
+				    .sll_ifindex = b->tap.ifindex,
+				    .sll_halen = 6 };
+	for (i = 0; i < n && i < NB_BURST; i++)
+		m[i].msg_hdr = (struct msghdr){ .msg_name = &sll,
+						.msg_namelen = sizeof(sll),
+						.msg_iov = &iov,
+						.msg_iovlen = 1 };
+	r = sendmmsg(b->tap.pkt, m, i, 0);
+	if (r < 0)
+		return errno == EAGAIN || errno == ENOBUFS ? 0 : -errno;
+	return r;
+}
+
+static int rx_pps(struct bench *b, size_t len, double secs, double *pps)
+{
+	struct nt_guest *g = &b->g;
+	struct nt_queue *q = &g->q[NT_RX];
+	unsigned long sent = 0, recvd = 0, lost = 0;
+	int one = 1, r, w;
+	double t0, t;
+
+	setsockopt(b->tap.pkt, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+		   sizeof(one));
+	nt_frame(frame, len, 0, 0);
+	post_many(g, NT_RX, q->bufsz, q->num);
+	vha_drv_disable_cb(&g->vt.vq[NT_RX].drv);
+	t0 = now_s();
+	do {
+		w = NB_RX_WINDOW - (int)(sent - recvd);
+		if (w > 0) {
+			r = write_frames(b, len, w);
+			if (r < 0)
+				return r;
+			sent += r;
+		}
+		r = reap(g, NT_RX, g->hlen + len);
+		if (r < 0)
+			return r;
+		recvd += r;
+		post_many(g, NT_RX, q->bufsz, r);
+		if (!r && sent - recvd >= NB_RX_WINDOW &&
+		    !wait_used(g, NT_RX, 1)) {
+			lost += sent - recvd;	/* dropped on the way */
+			sent = recvd;
+		}
+	} while (now_s() - t0 < secs);
+	t = now_s() - t0;
+	*pps = recvd / t;
+	if (lost)
+		diag("rx frames lost", len, b->ring, "%.0f", lost);
+	return lost > recvd / 100 ? -EPROTO : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One round trip guest TX -> tap -> reflector -> tap -> guest RX. */
+static int round_trip(struct bench *b, size_t len)
+{
+	struct nt_guest *g = &b->g;
+	int n, r;
+
+	if (post(g, NT_TX, g->hlen + len))
+		return -ENOSPC;
+	nt_kick(g, NT_TX);
+	n = nt_tap_recv(&b->tap, got, sizeof(got), NB_WAIT_MS);
+	if (n <= 0)
+		return n ? n : -ETIMEDOUT;
+	r = nt_tap_send(&b->tap, got, n);
+	if (r)
+		return r;
+	while (!(r = reap(g, NT_RX, g->hlen + n)))
+		if (wait_used(g, NT_RX, 1) <= 0)
+			return -ETIMEDOUT;
+	return r < 0 ? r : 0;
+}
+
+/* After a round trip: RX buffer back to the ring, TX buffer reaped. */
+static int lat_recycle(struct bench *b)
+{
+	struct nt_guest *g = &b->g;
+	int r;
+
+	post_many(g, NT_RX, g->q[NT_RX].bufsz, 1);
+	while (!(r = reap(g, NT_TX, 0)))
+		if (wait_used(g, NT_TX, 1) <= 0)
+			return -ETIMEDOUT;
+	return r < 0 ? r : 0;
+}
+
+static int lat_us(struct bench *b, size_t len, double secs, double *us)
+{
+	struct nt_guest *g = &b->g;
+	unsigned int n = 0, i;
+	double t0, t;
+	int r;
+
+	tx_fill(g, len);
+	post_many(g, NT_RX, g->q[NT_RX].bufsz, g->q[NT_RX].num);
+	vha_drv_disable_cb(&g->vt.vq[NT_TX].drv);
+	vha_drv_disable_cb(&g->vt.vq[NT_RX].drv);
+	for (i = 0; i < 20; i++) {	/* warm-up */
+		r = round_trip(b, len);
+		if (!r)
+			r = lat_recycle(b);
+		if (r)
+			return r;
+	}
+	t0 = now_s();
+	do {
+		t = now_s();
+		r = round_trip(b, len);
+		if (r)
+			return r;
+		samples[n++] = (now_s() - t) * 1e6;
+		r = lat_recycle(b);
+		if (r)
+			return r;
+	} while (now_s() - t0 < secs && n < NB_MAX_SAMPLES);
+	qsort(samples, n, sizeof(samples[0]), cmp_double);
+	*us = samples[n / 2];
+	diag("lat round trips", len, b->ring, "%.0f", n);
+	return 0;
+}
+
+typedef int (*bench_fn)(struct bench *b, size_t len, double secs,
+			double *value);
+
+static void point(bool packed, const char *metric, bench_fn fn, size_t len,
+		  double secs)
+{
+	struct bench b = { .ring = packed ? "packed" : "split" };
+	double v = 0;
+	int ret;
+
+	ret = bench_open(&b, packed);
+	if (ret) {
+		printf("# error metric=%s size=%zu ring=%s: set-up: %s\n",
+		       metric, len, b.ring, strerror(-ret));
+		failures++;
+		return;
+	}
+	ret = fn(&b, len, secs, &v);
+	bench_close(&b);
+	if (ret) {
+		printf("# error metric=%s size=%zu ring=%s: %s\n", metric, len,
+		       b.ring, strerror(-ret));
+		failures++;
+		return;
+	}
+	printf("# result metric=%s size=%zu ring=%s value=%.1f\n", metric, len,
+	       b.ring, v);
+	fflush(stdout);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: vha-net-bench [-r split|packed] [-t seconds] [-m tx,rx,lat]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *metrics = "tx,rx,lat";
+	bool packed = false;
+	double secs = 2;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "r:t:m:")) != -1) {
+		if (opt == 'r' && !strcmp(optarg, "packed"))
+			packed = true;
+		else if (opt == 'r' && strcmp(optarg, "split"))
+			usage();
+		else if (opt == 't')
+			secs = atof(optarg);
+		else if (opt == 'm')
+			metrics = optarg;
+		else if (opt != 'r')
+			usage();
+	}
+	if (secs <= 0 || secs > 600)
+		usage();
+	if (strstr(metrics, "tx")) {
+		point(packed, "tx_pps", tx_pps, 64, secs);
+		point(packed, "tx_pps", tx_pps, 1500, secs);
+	}
+	if (strstr(metrics, "rx")) {
+		point(packed, "rx_pps", rx_pps, 64, secs);
+		point(packed, "rx_pps", rx_pps, 1500, secs);
+	}
+	if (strstr(metrics, "lat"))
+		point(packed, "lat_us", lat_us, 64, secs);
+	return failures ? 1 : 0;
+}

@@ -16,7 +16,7 @@ stages=${VHA_CHECK_STAGES:-static unit runner debug distro}
 passed=0 failed=0 skipped=0
 log=$root/build/check
 mkdir -p "$log"
-rm -f "$log"/{static,unit,runner,debug,distro}.log
+rm -f "$log"/{kernel,static,unit,runner,debug,distro}.log
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3)); }
 
@@ -50,6 +50,19 @@ if ! make -s all; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+
+# The debug kernel, built once and cached, before anything boots it: a
+# cold build takes about 20 minutes, longer than any one test may run.
+case " $stages " in
+*" runner "*|*" debug "*)
+	stage "debug kernel (cached in ${VHA_CACHE:-/var/cache/vhost-accel})"
+	./selftests/kernel/build-debug-kernel.sh 2>&1 | tee "$log/debug-kernel.log"
+	if [ "${PIPESTATUS[0]}" != 0 ]; then
+		echo "# FAILED: the debug kernel did not build (log: $log/debug-kernel.log)" | tee "$log/kernel.log"
+		add 0 1 0
+	fi
+	;;
+esac
 
 for s in $stages; do
 	case "$s" in
@@ -90,7 +103,7 @@ done
 # can be read: the failed points and each VM run's reasons.
 summary() {
 	local f
-	for f in "$log"/{static,unit,runner,debug,distro}.log; do
+	for f in "$log"/{kernel,static,unit,runner,debug,distro}.log; do
 		[ -e "$f" ] || continue
 		tr -d '\r' < "$f" | awk -v s="$(basename "$f" .log)" '
 			/^# FAILED: / { sub(/^# FAILED: /, ""); print s ": " $0 }

@@ -27,6 +27,7 @@ enum vha_net_limit {
 	VHA_NET_RX_BATCH = 64,		/* pointers taken from tun's ring */
 	VHA_NET_TX_BATCH_MAX = 64,	/* packets per sendmsg (TUN_MSG_PTR) */
 	VHA_NET_USED_MAX = UIO_MAXIOV,	/* used entries held before a push */
+	VHA_NET_USED_BATCH = 64,	/* published together (see used.c) */
 };
 
 /* Received packets taken from the backend's ptr_ring, not yet delivered. */
@@ -102,6 +103,8 @@ struct socket *vha_net_detach(struct vha_net_vq *nvq);
 /* used.c */
 int vha_net_add_used(struct vha_net_vq *nvq, u16 id, u16 ndesc, u32 len);
 int vha_net_flush_used(struct vha_net_vq *nvq);
+int vha_net_used_room(struct vha_net_vq *nvq, unsigned int n);
+bool vha_net_used_due(const struct vha_net_vq *nvq);
 void vha_net_break(struct vha_net_vq *nvq);
 void vha_net_notify_empty(struct vha_net_vq *nvq);
 

@@ -18,6 +18,13 @@
 #include "vhost_core/log.h"
 #include "net.h"
 
+/* What one run delivered, added to the module counters once at its end. */
+struct rx_tally {
+	u64 pkts;
+	u64 bytes;
+	u64 bufs;
+};
+
 /* The guest buffers taken for one packet, laid out in vq->iov / vq->log. */
 struct rx_pkt {
 	unsigned int nheads;
@@ -160,6 +167,9 @@ static int publish(struct vha_net_vq *nvq, const struct rx_pkt *pkt, u64 len)
 	u32 part;
 	int ret;
 
+	ret = vha_net_used_room(nvq, pkt->nheads);
+	if (ret)
+		return ret;
 	for (i = 0; i < pkt->nheads; i++) {
 		h = &nvq->heads[i];
 		part = min_t(u64, len, h->len);
@@ -173,7 +183,6 @@ static int publish(struct vha_net_vq *nvq, const struct rx_pkt *pkt, u64 len)
 		if (ret)
 			return ret;
 	}
-	vha_net_stat_add(VHA_NET_STAT_RX_BUFFERS, pkt->nheads);
 	return 0;
 }
 
@@ -181,7 +190,7 @@ static int publish(struct vha_net_vq *nvq, const struct rx_pkt *pkt, u64 len)
  * Receive one packet of @len bytes (without headers). 1 done (or dropped),
  * 0 the guest has too few buffers (the packet waits), -errno stop.
  */
-static int rx_one(struct vha_net_vq *nvq, u32 len)
+static int rx_one(struct vha_net_vq *nvq, u32 len, struct rx_tally *t)
 {
 	u32 sock_len = len + nvq->sock_hlen;
 	u64 need = (u64)sock_len + nvq->vhost_hlen;
@@ -200,9 +209,12 @@ static int rx_one(struct vha_net_vq *nvq, u32 len)
 		unget_all(nvq, &pkt);
 		return 1;
 	}
-	vha_net_stat_add(VHA_NET_STAT_RX_PACKETS, 1);
-	vha_net_stat_add(VHA_NET_STAT_RX_BYTES, len);
+	t->pkts++;
+	t->bytes += len;
+	t->bufs += pkt.nheads;
 	ret = publish(nvq, &pkt, need);
+	if (!ret && vha_net_used_due(nvq))
+		ret = vha_net_flush_used(nvq);
 	return ret ? ret : 1;
 }
 
@@ -223,10 +235,30 @@ static bool rx_idle(struct vha_net_vq *nvq, bool no_bufs, u64 *until)
 	return false;
 }
 
+static void tally_add(const struct rx_tally *t)
+{
+	if (!t->pkts)
+		return;
+	vha_net_stat_add(VHA_NET_STAT_RX_PACKETS, t->pkts);
+	vha_net_stat_add(VHA_NET_STAT_RX_BYTES, t->bytes);
+	vha_net_stat_add(VHA_NET_STAT_RX_BUFFERS, t->bufs);
+}
+
+/*
+ * While a run reads the backend's ring, it does not watch the socket: each
+ * packet tun queues would otherwise wake the worker (on the sender's CPU)
+ * and requeue a run that finds nothing. The socket is watched again when a
+ * run leaves it empty (watching queues a run at once if packets came in
+ * meanwhile). A run that stops for another reason is restarted by what it
+ * waits for: the guest's kick (buffers), the requeue after a work quantum,
+ * or an IOTLB update; a broken queue stays stopped until SET_BACKEND.
+ */
 static void rx_run(struct vha_net_vq *nvq)
 {
 	struct vha_vq *vq = &nvq->vq;
+	struct rx_tally tally = {};
 	unsigned int pkts = 0;
+	bool drained = false;
 	size_t bytes = 0;
 	u64 until = 0;
 	u32 len;
@@ -235,14 +267,16 @@ static void rx_run(struct vha_net_vq *nvq)
 	mutex_lock(&vq->mutex);
 	if (!vha_net_sock(nvq) || nvq->broken || vha_vq_prefetch(vq) != 1)
 		goto out;
+	vha_poll_stop(&nvq->sock_poll);
 	vha_vq_disable_notify(vq);
 	for (;;) {
 		if (!vha_net_rxq_peek(nvq, &len)) {
 			if (rx_idle(nvq, false, &until))
 				continue;
+			drained = true;
 			break;
 		}
-		ret = rx_one(nvq, len);
+		ret = rx_one(nvq, len, &tally);
 		if (ret < 0)
 			break;
 		if (!ret) {
@@ -255,6 +289,9 @@ static void rx_run(struct vha_net_vq *nvq)
 			break;
 	}
 	vha_net_flush_used(nvq);
+	tally_add(&tally);
+	if (drained)
+		vha_poll_start(&nvq->sock_poll, vha_net_sock(nvq)->file);
 out:
 	mutex_unlock(&vq->mutex);
 }

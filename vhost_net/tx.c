@@ -3,7 +3,8 @@
  * The transmit queue: guest -> tap. Small packets are batched (txq.c);
  * packets too large for one page (GSO up to 64 KiB) go alone through
  * sendmsg() on the chain's own segments, after the batch, to keep order.
- * Used entries are published in batches (used.c). Runs on the worker.
+ * Used entries are published in batches (used.c), each after the packets
+ * it returns went to the tap. Runs on the worker.
  */
 #include <linux/net.h>
 #include <linux/socket.h>
@@ -138,6 +139,8 @@ static void tx_run(struct vha_net_vq *nvq)
 			break;
 		}
 		if (tx_chain(nvq, &c))
+			break;
+		if (vha_net_used_due(nvq) && tx_flush(nvq))
 			break;
 		bytes += c.out_bytes;
 		if (vha_vq_exceeds_weight(vq, ++pkts, bytes))

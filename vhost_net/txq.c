@@ -48,13 +48,14 @@ bool vha_net_txq_fits(const struct vha_net_vq *nvq, const struct vha_chain *c)
 }
 
 /*
- * The virtio-net header the tap gets: the guest's (when the tap takes one)
- * or none. As tun does for its own sendmsg, a header whose hdr_len does not
- * cover the checksum field is widened; one longer than the packet is
- * refused (-EINVAL). Everything else tun checks when it builds the skb.
+ * Check the virtio-net header the tap gets (a copy at @src, already out of
+ * the guest's reach) and put it in @gso; none if the tap takes none. As tun
+ * does for its own sendmsg, a header whose hdr_len does not cover the
+ * checksum field is widened; one longer than the packet is refused
+ * (-EINVAL). Everything else tun checks when it builds the skb.
  */
-static int read_hdr(const struct vha_net_vq *nvq, const struct vha_chain *c,
-		    struct virtio_net_hdr *gso, u32 len)
+static int check_hdr(const struct vha_net_vq *nvq, struct virtio_net_hdr *gso,
+		     const void *src, u32 len)
 {
 	bool le = vha_net_hdr_le(nvq);
 	u32 need;
@@ -62,8 +63,7 @@ static int read_hdr(const struct vha_net_vq *nvq, const struct vha_chain *c,
 	memset(gso, 0, sizeof(*gso));
 	if (!nvq->sock_hlen)
 		return 0;
-	if (vha_iov_copy_from(gso, c->iov, c->out_segs, 0, sizeof(*gso)))
-		return -EFAULT;
+	memcpy(gso, src, sizeof(*gso));
 	if (gso->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		need = (u32)__virtio16_to_cpu(le, gso->csum_start) +
 		       __virtio16_to_cpu(le, gso->csum_offset) + 2;
@@ -80,6 +80,8 @@ static int read_hdr(const struct vha_net_vq *nvq, const struct vha_chain *c,
 /*
  * Copy the chain's packet into the batch. 0; -ENOMEM (no fragment: send it
  * alone); -EFAULT or -EINVAL (drop it). The caller flushes a full batch.
+ * The tap's header and the packet come over in one copy, the header landing
+ * in the headroom just before the packet (sock_hlen is at most 12 bytes).
  */
 int vha_net_txq_add(struct vha_net_vq *nvq, const struct vha_chain *c)
 {
@@ -88,18 +90,20 @@ int vha_net_txq_add(struct vha_net_vq *nvq, const struct vha_chain *c)
 	u32 size = frag_size(len);
 	struct tun_xdp_hdr *hdr;
 	struct xdp_buff *xdp;
-	void *buf;
+	void *buf, *src;
 	int ret;
 
-	BUILD_BUG_ON(sizeof(*hdr) > VHA_NET_TX_HEADROOM);
+	BUILD_BUG_ON(sizeof(*hdr) + sizeof(struct virtio_net_hdr_mrg_rxbuf) >
+		     VHA_NET_TX_HEADROOM);
 	buf = page_frag_alloc(&txq->frag, size, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	hdr = buf;
-	ret = read_hdr(nvq, c, &hdr->gso, len);
-	if (!ret && vha_iov_copy_from(buf + VHA_NET_TX_HEADROOM, c->iov,
-				      c->out_segs, hlen, len))
-		ret = -EFAULT;
+	src = buf + VHA_NET_TX_HEADROOM - nvq->sock_hlen;
+	ret = vha_iov_copy_from(src, c->iov, c->out_segs, nvq->vhost_hlen,
+				nvq->sock_hlen + len) ? -EFAULT : 0;
+	if (!ret)
+		ret = check_hdr(nvq, &hdr->gso, src, len);
 	if (ret) {
 		page_frag_free(buf);
 		return ret;

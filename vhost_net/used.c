@@ -2,7 +2,8 @@
 /*
  * Used entries are collected per queue and published in batches: one
  * vha_vq_push() (one used-index update, one notification decision with
- * event index) for many packets. Everything here runs under vq.mutex.
+ * event index) for up to VHA_NET_USED_BATCH packets, or fewer when the
+ * queue runs dry. Everything here runs under vq.mutex.
  */
 #include <linux/virtio_config.h>
 
@@ -18,6 +19,31 @@ int vha_net_flush_used(struct vha_net_vq *nvq)
 		return 0;
 	nvq->nused = 0;
 	return vha_vq_push(&nvq->vq, nvq->used, n);
+}
+
+/*
+ * Make room for the @n used entries of one packet, publishing what is
+ * pending first if they would not fit: the buffers of a mergeable RX packet
+ * must become visible together (the driver reads num_buffers of them at
+ * once). 0, or -errno with the ring broken.
+ */
+int vha_net_used_room(struct vha_net_vq *nvq, unsigned int n)
+{
+	lockdep_assert_held(&nvq->vq.mutex);
+	if (nvq->nused + n <= VHA_NET_USED_MAX)
+		return 0;
+	return vha_net_flush_used(nvq);
+}
+
+/*
+ * After a whole packet: is a batch worth publishing? Publishing every
+ * VHA_NET_USED_BATCH entries (upstream's batch, too) rather than when the
+ * queue runs dry lets the driver take its buffers back, refill the ring and
+ * go on while the worker is still busy, instead of both taking turns.
+ */
+bool vha_net_used_due(const struct vha_net_vq *nvq)
+{
+	return nvq->nused >= VHA_NET_USED_BATCH;
 }
 
 /* Queue one used entry, publishing the batch first if it is full. */

@@ -53,7 +53,8 @@ distro() {
 		echo "# the distribution's vhost_net did not load"
 		fail=1
 	fi
-	modprobe -r vhost_net 2>/dev/null || rmmod vhost_net
+	# rmmod, not modprobe -r: that would unload tun and tap too
+	rmmod vhost_net
 	insmod "$VHA_KMOD/vhost_net.ko" || fail=1
 }
 
@@ -69,7 +70,7 @@ for r in $(seq 1 "$rounds"); do
 done
 ours_loaded || { insmod "$VHA_KMOD/vhost_net.ko"; fail=1; }
 
-# The table: lat_us is a time (lower is better), the others are rates.
+# The table: lat_* are times (lower is better), the others are rates.
 awk '
 function med(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++)
@@ -108,7 +109,7 @@ END {
 		so = stats("ours" SUBSEP order[r]); mo = m
 		sd = stats("distro" SUBSEP p[1] SUBSEP p[2] SUBSEP "split"); md = m
 		ratio = (sd != "" && md > 0) ? sprintf("%.2f", mo / md) : "-"
-		better = p[1] == "lat_us" ? "lower" : "higher"
+		better = p[1] ~ /^lat/ ? "lower" : "higher"
 		printf "# %-7s %5s %-7s | %s | %32s | %s (%s is better)\n", \
 			p[1], p[2], p[3], so, sd, ratio, better
 		printf "# ratio metric=%s size=%s ring=%s ours=%.1f distro=%s value=%s better=%s\n", \

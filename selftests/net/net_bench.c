@@ -24,6 +24,11 @@
  *           it on the tap's network side and writes it back; vhost receives
  *           it into the guest RX ring and signals the call eventfd, which
  *           the guest waits on. Median of all round trips, microseconds.
+ *   lat_tx_us  half of it: one packet posted on TX and kicked, until the
+ *           guest, woken by the call eventfd, sees its used entry.
+ *   lat_rx_us  the other half: one frame written into the tap (AF_PACKET,
+ *           through the qdisc), until the guest, woken by the call eventfd,
+ *           sees it in its RX ring.
  *
  * The sizes are Ethernet frame lengths (64 and 1500 bytes, without the
  * virtio-net header). Writer and guest run in one thread: the device's
@@ -420,6 +425,66 @@ static int lat_us(struct bench *b, size_t len, double secs, double *us)
 	return 0;
 }
 
+/* One packet guest TX -> tap: from the kick to the used entry's call. */
+static int lat_tx_us(struct bench *b, size_t len, double secs, double *us)
+{
+	struct nt_guest *g = &b->g;
+	unsigned int n = 0;
+	double t0, t;
+	int r;
+
+	close(b->tap.pkt);
+	b->tap.pkt = -1;
+	tx_fill(g, len);
+	vha_drv_disable_cb(&g->vt.vq[NT_TX].drv);
+	t0 = now_s();
+	do {
+		t = now_s();
+		if (post(g, NT_TX, g->hlen + len))
+			return -ENOSPC;
+		nt_kick(g, NT_TX);
+		while (!(r = reap(g, NT_TX, 0)))
+			if (wait_used(g, NT_TX, 1) <= 0)
+				return -ETIMEDOUT;
+		if (r < 0)
+			return r;
+		samples[n++] = (now_s() - t) * 1e6;
+	} while (now_s() - t0 < secs && n < NB_MAX_SAMPLES);
+	qsort(samples, n, sizeof(samples[0]), cmp_double);
+	*us = samples[n / 2];
+	return 0;
+}
+
+/* One packet tap -> guest RX: from the write to the used entry's call. */
+static int lat_rx_us(struct bench *b, size_t len, double secs, double *us)
+{
+	struct nt_guest *g = &b->g;
+	unsigned int n = 0;
+	double t0, t;
+	int r;
+
+	nt_frame(frame, len, 0, 0);
+	post_many(g, NT_RX, g->q[NT_RX].bufsz, g->q[NT_RX].num);
+	vha_drv_disable_cb(&g->vt.vq[NT_RX].drv);
+	t0 = now_s();
+	do {
+		t = now_s();
+		r = nt_tap_send(&b->tap, frame, len);
+		if (r)
+			return r;
+		while (!(r = reap(g, NT_RX, g->hlen + len)))
+			if (wait_used(g, NT_RX, 1) <= 0)
+				return -ETIMEDOUT;
+		if (r < 0)
+			return r;
+		samples[n++] = (now_s() - t) * 1e6;
+		post_many(g, NT_RX, g->q[NT_RX].bufsz, r);
+	} while (now_s() - t0 < secs && n < NB_MAX_SAMPLES);
+	qsort(samples, n, sizeof(samples[0]), cmp_double);
+	*us = samples[n / 2];
+	return 0;
+}
+
 typedef int (*bench_fn)(struct bench *b, size_t len, double secs,
 			double *value);
 
@@ -486,7 +551,10 @@ int main(int argc, char **argv)
 		point(packed, "rx_pps", rx_pps, 64, secs);
 		point(packed, "rx_pps", rx_pps, 1500, secs);
 	}
-	if (strstr(metrics, "lat"))
+	if (strstr(metrics, "lat")) {
 		point(packed, "lat_us", lat_us, 64, secs);
+		point(packed, "lat_tx_us", lat_tx_us, 64, secs);
+		point(packed, "lat_rx_us", lat_rx_us, 64, secs);
+	}
 	return failures ? 1 : 0;
 }

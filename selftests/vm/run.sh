@@ -59,7 +59,8 @@ pick_kernel() {
 	case "$kind" in
 	debug)
 		local out
-		out=$("$root/selftests/kernel/build-debug-kernel.sh")
+		out=$("$root/selftests/kernel/build-debug-kernel.sh") ||
+			{ say "the debug kernel did not build"; exit 1; }
 		bzimage=$out/bzImage
 		release=$(cat "$out/kernel.release")
 		modroot=$out

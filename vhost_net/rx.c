@@ -244,21 +244,11 @@ static void tally_add(const struct rx_tally *t)
 	vha_net_stat_add(VHA_NET_STAT_RX_BUFFERS, t->bufs);
 }
 
-/*
- * While a run reads the backend's ring, it does not watch the socket: each
- * packet tun queues would otherwise wake the worker (on the sender's CPU)
- * and requeue a run that finds nothing. The socket is watched again when a
- * run leaves it empty (watching queues a run at once if packets came in
- * meanwhile). A run that stops for another reason is restarted by what it
- * waits for: the guest's kick (buffers), the requeue after a work quantum,
- * or an IOTLB update; a broken queue stays stopped until SET_BACKEND.
- */
 static void rx_run(struct vha_net_vq *nvq)
 {
 	struct vha_vq *vq = &nvq->vq;
 	struct rx_tally tally = {};
 	unsigned int pkts = 0;
-	bool drained = false;
 	size_t bytes = 0;
 	u64 until = 0;
 	u32 len;
@@ -267,13 +257,11 @@ static void rx_run(struct vha_net_vq *nvq)
 	mutex_lock(&vq->mutex);
 	if (!vha_net_sock(nvq) || nvq->broken || vha_vq_prefetch(vq) != 1)
 		goto out;
-	vha_poll_stop(&nvq->sock_poll);
 	vha_vq_disable_notify(vq);
 	for (;;) {
 		if (!vha_net_rxq_peek(nvq, &len)) {
 			if (rx_idle(nvq, false, &until))
 				continue;
-			drained = true;
 			break;
 		}
 		ret = rx_one(nvq, len, &tally);
@@ -290,8 +278,6 @@ static void rx_run(struct vha_net_vq *nvq)
 	}
 	vha_net_flush_used(nvq);
 	tally_add(&tally);
-	if (drained)
-		vha_poll_start(&nvq->sock_poll, vha_net_sock(nvq)->file);
 out:
 	mutex_unlock(&vq->mutex);
 }

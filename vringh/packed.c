@@ -178,6 +178,23 @@ static int write_used_body(struct vha_ring *r, u16 slot, u16 id, u32 len)
 			      sizeof(body));
 }
 
+/*
+ * Write len, id and flags of a used descriptor in one access (8 bytes): for
+ * the entries of a batch after its first, which the first one's flags
+ * publish, so their own order does not matter.
+ */
+static int write_used_tail(struct vha_ring *r, u16 slot, u16 id, u32 len,
+			   bool wrap)
+{
+	__le16 tail[4] = { cpu_to_le16(len & 0xffff), cpu_to_le16(len >> 16),
+			   cpu_to_le16(id), cpu_to_le16(used_flags(wrap)) };
+
+	BUILD_BUG_ON(sizeof(tail) != VHA_DESC_SIZE - PDESC_LEN);
+	BUILD_BUG_ON(offsetof(struct vha_pdesc, flags) != PDESC_FLAGS);
+	return vha_write_ring(r, slot_addr(r, slot) + PDESC_LEN, tail,
+			      sizeof(tail));
+}
+
 static int check_used(struct vha_ring *r, const struct vha_used *u,
 		      unsigned int n)
 {
@@ -255,9 +272,7 @@ int vha_packed_push(struct vha_ring *r, const struct vha_used *u,
 		return push_in_order(r, u, n);
 	for (i = 1; i < n; i++) {
 		advance(r, &slot, &wrap, u[i - 1].ndesc);
-		if (write_used_body(r, slot, u[i].id, u[i].len) ||
-		    vha_write_ring16(r, slot_addr(r, slot) + PDESC_FLAGS,
-				     used_flags(wrap)))
+		if (write_used_tail(r, slot, u[i].id, u[i].len, wrap))
 			return vha_access_err(r);
 	}
 	if (write_used_body(r, r->last_used, u[0].id, u[0].len))

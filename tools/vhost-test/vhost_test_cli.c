@@ -132,10 +132,8 @@ static int publish(struct vha_vt *t, unsigned int q)
 }
 
 /*
- * Post up to the batch size. Publish every VT_PUBLISH_EVERY chains:
- * vring_driver publishes packed rings by itself after 64 pending heads and
- * then judges the next kick on the later part only (reported to vringh's
- * owner), so the CLI never lets it get there.
+ * Post up to the batch size, publishing (and kicking if asked) every
+ * VT_PUBLISH_EVERY chains so the device can start before the batch is full.
  */
 enum { VT_PUBLISH_EVERY = 32 };
 

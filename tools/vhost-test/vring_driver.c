@@ -362,7 +362,6 @@ void vha_drv_publish(struct vha_drv *d)
 {
 	unsigned int k;
 
-	d->pub_old = d->pub_new;
 	d->pub_new = d->cfg.packed ? lin(d, d->next_avail, d->avail_wrap) :
 				     d->avail_idx;
 	/* 2.7.13.3 / 2.8.21.2: descriptors before the index or flags */
@@ -382,6 +381,8 @@ bool vha_drv_need_kick(struct vha_drv *d)
 	uint16_t flags, event, old = d->pub_old, new = d->pub_new;
 	uint32_t span, e;
 
+	/* the next decision covers what is published after this one */
+	d->pub_old = new;
 	/* our index/flags store before reading the device's suppression */
 	full_fence();
 	if (!d->cfg.packed) {

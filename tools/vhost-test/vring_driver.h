@@ -84,7 +84,7 @@ struct vha_drv {
 	uint16_t *next;		/* split: free list links */
 	struct vha_drv_slot *slot;
 	uint16_t next_id;	/* packed: id allocator cursor */
-	/* positions before and after the last publish (kick decision) */
+	/* positions at the last kick decision and at the last publish */
 	uint16_t pub_old, pub_new;
 };
 
@@ -111,7 +111,10 @@ int vha_drv_add(struct vha_drv *d, const struct vha_drv_buf *out,
 		unsigned int nin, bool indirect, uint16_t *id);
 /* Make the chains added so far visible (memory barrier included). */
 void vha_drv_publish(struct vha_drv *d);
-/* Does the device want a kick for the last publish? (2.7.10, 2.8.10) */
+/*
+ * Does the device want a kick for what was published since the last call?
+ * (2.7.10, 2.8.10)  Covers at most 2 * num entries (packed) between calls.
+ */
 bool vha_drv_need_kick(struct vha_drv *d);
 
 /*

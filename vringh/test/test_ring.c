@@ -541,6 +541,31 @@ static bool t_enable_event(bool packed)
 	return notify_enable(packed, VHA_RING_F_EVENT_IDX);
 }
 
+/*
+ * The driver's kick decision covers everything published since the last
+ * decision, even when it published by itself on the way (packed: after 64
+ * pending heads): the device's event position lies in the early part.
+ */
+static bool t_kick_after_auto_publish(bool packed)
+{
+	uint16_t id;
+	struct fx f;
+	int k;
+
+	if (!CHECK(setup(&f, packed, 128, VHA_RING_F_EVENT_IDX)))
+		return false;
+	CHECK(vha_ring_enable_notify(&f.ring) == 0);
+	for (k = 0; k < 70; k++)
+		CHECK(fx_add(&f, 1, 0, false, &id) == 0);
+	vha_drv_publish(&f.drv);
+	CHECK(vha_drv_need_kick(&f.drv));
+	CHECK(fx_add(&f, 1, 0, false, &id) == 0);
+	vha_drv_publish(&f.drv);
+	CHECK(!vha_drv_need_kick(&f.drv));
+	fx_teardown(&f);
+	return true;
+}
+
 /* ---- configuration rules -------------------------------------------------- */
 
 static bool init_fails(struct fx *f, uint64_t desc, uint64_t avail,
@@ -1359,6 +1384,8 @@ static const struct test tests[] = {
 	{ "notify: event index", t_notify_event, BOTH },
 	{ "kick suppression + re-check (flags)", t_enable_flags, BOTH },
 	{ "kick suppression + re-check (event idx)", t_enable_event, BOTH },
+	{ "driver: kick decision spans its own publishes",
+	  t_kick_after_auto_publish, BOTH },
 	{ "config: alignment, size, features", t_config, BOTH },
 	{ "config: bad base", t_bad_base, BOTH },
 	{ "rule: descriptor loop / chain > ring", t_loop, BOTH },

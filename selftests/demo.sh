@@ -3,15 +3,19 @@
 #
 # The main job (`make demo`): install what is missing, build, boot a VM on
 # Debian's kernel (the one users run), load our modules, and show what they
-# provide: device nodes, misc minors, module parameters.
+# provide: device nodes, misc minors, module parameters. Then a nested
+# guest under unmodified QEMU (-netdev tap,vhost=on) runs iperf3 against
+# the VM in both directions, three times in the same VM boot: on our
+# vhost_net, on Debian's vhost_net, and on QEMU's userspace virtio-net
+# (vhost=off), and the demo prints the figures and their ratios.
+# VHA_DEMO_SECS sets the seconds per iperf3 direction (default 5).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-./scripts/install-deps.sh
-make -s all
-kind=${VHA_DEMO_KERNEL:-distro}
 
-exec ./selftests/vm/run.sh --kernel "$kind" -- '
+show_modules() {
+	local m p desc
+
 	echo "===== vhost-accel demo on $(uname -r)"
 	echo "--- modules loaded from $VHA_KMOD"
 	for m in $VHA_MODULES; do
@@ -23,11 +27,137 @@ exec ./selftests/vm/run.sh --kernel "$kind" -- '
 	grep vhost /proc/misc || echo "(none)"
 	echo "--- module parameters"
 	for m in $VHA_MODULES; do
-		for p in /sys/module/$m/parameters/*; do
+		for p in "/sys/module/$m/parameters/"*; do
 			[ -e "$p" ] || continue
 			desc=$(modinfo -F parm "$VHA_KMOD/$m.ko" | grep "^${p##*/}:" | cut -d: -f2-)
 			printf "%s.%s = %s  (%s)\n" "$m" "${p##*/}" "$(cat "$p")" "${desc# }"
 		done
 	done
-	echo "===== demo done"
-'
+}
+
+# which_vhost_net: whose vhost_net answers /dev/vhost-net now.
+which_vhost_net() {
+	if grep -q O /sys/module/vhost_net/taint 2>/dev/null; then
+		echo "vhost-accel's (out-of-tree)"
+	else
+		echo "Debian's ($(modinfo -F filename vhost_net))"
+	fi
+}
+
+# Debian's vhost_net in place of ours, and back.
+use_distro_vhost_net() {
+	rmmod vhost_net
+	modprobe -a tun tap vhost_iotlb vhost
+	insmod "/lib/modules/$(uname -r)/kernel/drivers/vhost/vhost_net.ko"
+}
+
+use_our_vhost_net() {
+	grep -q O /sys/module/vhost_net/taint 2>/dev/null && return 0
+	[ -e /sys/module/vhost_net ] && rmmod vhost_net
+	[ -e /sys/module/vhost ] && rmmod vhost
+	[ -e /sys/module/vhost_iotlb ] && rmmod vhost_iotlb
+	insmod "$VHA_KMOD/vhost_net.ko"
+}
+
+stat_of() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/vha_net/stats; }
+
+# run_config NAME: let the booted guest NAME run its iperf3, print its figures.
+run_config() {
+	local tx0=0 rx0=0
+
+	nested_wait_ready "$1" || { nested_go "$1" || true; nested_show "$1"; return 1; }
+	if [ "$1" = ours ]; then
+		tx0=$(stat_of tx_packets) rx0=$(stat_of rx_packets)
+	fi
+	nested_go "$1" || true
+	if [ "$(nested_get "$1" TX)" = "" ] || [ "$(nested_get "$1" TX)" = fail ] ||
+	   [ "$(nested_get "$1" RX)" = fail ]; then
+		nested_show "$1"
+		return 1
+	fi
+	echo "$1: guest -> VM $(nested_get "$1" TX) Mbit/s, VM -> guest $(nested_get "$1" RX) Mbit/s"
+	if [ "$1" = ours ]; then
+		echo "ours: our vhost_net moved $(($(stat_of tx_packets) - tx0)) packets guest -> VM," \
+			"$(($(stat_of rx_packets) - rx0)) VM -> guest"
+	fi
+}
+
+# ratio A B: A / B with two decimals, "-" if B is not a positive number.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "-" }'; }
+
+table() {
+	local c
+
+	echo "--- iperf3, ${secs}s per direction, 1 stream, split ring, nested guest under emulation"
+	printf "%-36s %14s %14s\n" "configuration" "guest->VM" "VM->guest"
+	for c in ours distro off; do
+		printf "%-36s %9s Mb/s %9s Mb/s\n" "$(label "$c")" \
+			"$(nested_get "$c" TX)" "$(nested_get "$c" RX)"
+	done
+	for c in distro off; do
+		printf "%-36s %14s %14s\n" "ratio ours / $c" \
+			"$(ratio "$(nested_get ours TX)" "$(nested_get "$c" TX)")" \
+			"$(ratio "$(nested_get ours RX)" "$(nested_get "$c" RX)")"
+	done
+}
+
+label() {
+	case $1 in
+	ours) echo "vhost=on, vhost-accel vhost_net" ;;
+	distro) echo "vhost=on, Debian's vhost_net" ;;
+	off) echo "vhost=off (QEMU userspace)" ;;
+	esac
+}
+
+# Two boot rounds: our guest and the vhost=off guest boot side by side and
+# run their traffic one after the other (the guest waiting its turn is
+# idle but for a ping every few seconds); then Debian's module replaces
+# ours and the third guest boots alone.
+nested_demo() {
+	local t0 rc=0
+
+	t0=$(date +%s)
+	echo "===== nested guest: iperf3 on three vhost-net back ends"
+	[ -c /dev/net/tun ] || modprobe tun
+	grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs none /sys/kernel/debug
+	# shellcheck source=selftests/net/nested_lib.sh
+	. "$VHA_ROOT/selftests/net/nested_lib.sh"
+	nested_prepare "$(mktemp -d /tmp/vha-demo.XXXXXX)"
+	trap 'nested_stop_all; use_our_vhost_net' EXIT
+	trap 'exit 1' TERM INT
+	nested_server_start
+	echo "--- /dev/vhost-net: $(which_vhost_net)"
+	nested_start ours on split 0 "$secs" 1 0
+	nested_start off off split 1 "$secs" 1 0
+	run_config ours || rc=1
+	run_config off || rc=1
+	use_distro_vhost_net
+	echo "--- /dev/vhost-net: $(which_vhost_net)"
+	nested_start distro on split 2 "$secs" 1 0
+	run_config distro || rc=1
+	use_our_vhost_net
+	echo "--- /dev/vhost-net: $(which_vhost_net) again"
+	table
+	echo "===== demo done in $(($(date +%s) - t0))s (nested part)"
+	return $rc
+}
+
+if [ "${1:-}" = --in-vm ]; then
+	# every step below checks its own failures
+	set +e
+	secs=${VHA_DEMO_SECS:-5}
+	export NESTED_TIMEOUT=${NESTED_TIMEOUT:-1800}
+	show_modules
+	if [ "$VHA_KERNEL_KIND" != distro ]; then
+		echo "(the nested guest part runs on Debian's kernel only)"
+		exit 0
+	fi
+	nested_demo
+	exit
+fi
+
+./scripts/install-deps.sh
+make -s all
+kind=${VHA_DEMO_KERNEL:-distro}
+exec ./selftests/vm/run.sh --kernel "$kind" --timeout 3600 -- \
+	"VHA_DEMO_SECS=${VHA_DEMO_SECS:-5} selftests/demo.sh --in-vm"

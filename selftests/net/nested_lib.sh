@@ -1,0 +1,319 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# A nested guest on this VM's /dev/vhost-net, shared by e2e_qemu.sh and the
+# demo. Unmodified QEMU boots the kernel this VM runs, with a virtio-net-pci
+# NIC on a tap device of this VM; the guest pings the VM and runs iperf3
+# against it, then reboots (QEMU exits: -no-reboot).
+#
+#   nested guest 10.77.IDX.2 (1 vCPU, busybox + iperf3 initramfs)
+#     virtio-net-pci (packed=on | mq=on with 2 queue pairs | split ring)
+#       |  rings in guest memory
+#   /dev/vhost-net (vhost=on: whichever vhost_net is loaded)
+#   or QEMU's userspace virtio-net (vhost=off)
+#       |  tap fd
+#   vhnetIDX 10.77.IDX.1/24 (this VM) -- iperf3 -s
+#
+# Under emulation inside emulation what costs time is code run once
+# (translated twice) and bulk byte work. Measured on the loaded 2-core
+# machine: the guest's boot is minutes (QEMU start and firmware about as
+# long as the kernel's own boot), an iperf3 run adds ~15 s of start-up to
+# its duration. So: the kernel boots uncompressed through its PVH entry
+# (its xz decompressor took minutes), from qboot instead of SeaBIOS; the
+# initramfs is an uncompressed cpio; the guest loads only the virtio
+# modules; its command line gives it the TSC rate (its own calibration
+# fails and the delay-loop fallback costs seconds) and turns off what
+# probes or zeroes memory for nothing. These are boot-speed options only:
+# the vhost path is QEMU's default with vhost=on.
+#
+# Guests can boot side by side and take turns for their traffic: a guest
+# reports NESTED-READY once booted, then waits until the VM answers its
+# ping, which the VM allows by giving its tap an address (nested_go).
+#
+# Use: nested_prepare DIR (once per VM boot); nested_server_start;
+# nested_start NAME ... for each guest; then per guest nested_wait_ready
+# NAME, nested_go NAME (returns when its QEMU has exited), nested_get NAME
+# KEY for its results; nested_stop_all at the end (also on error paths).
+# NESTED_DEBUG=1 adds the guest's slow initcalls; NESTED_TIMEOUT (900 s)
+# bounds each guest. Needs root, tun, qemu-system-x86_64, iperf3, busybox,
+# cpio, xz.
+
+nested_dir=
+nested_kernel=
+nested_server=
+
+# Copy a binary and the shared libraries it needs into the initramfs.
+nested_copy_bin() {
+	local f r=$nested_dir/root
+
+	mkdir -p "$r$(dirname "$1")"
+	cp -L "$1" "$r$1"
+	for f in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+		mkdir -p "$r$(dirname "$f")"
+		cp -L "$f" "$r$f"
+	done
+}
+
+# The guest's /init. Its parameters come on the kernel command line:
+# vha.ip=A.B.C its /24 (the VM is .1, the guest .2), vha.mq=N queue pairs
+# to enable, vha.secs=S per iperf3 run, vha.streams=N parallel streams,
+# vha.bidir=1 one iperf3 run in both directions at once (else one run per
+# direction). Once booted it says NESTED-READY and waits until the VM
+# answers its ping: the VM holds a guest back by leaving its tap without an
+# address. Every result is a line "NESTED-<KEY> <value>" on the console.
+nested_write_init() {
+	cat > "$1" <<'EOF2'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+net=10.77.0 mq=1 secs=2 streams=1 bidir=0
+for a in $(cat /proc/cmdline); do
+	case $a in
+	vha.ip=*) net=${a#*=} ;;
+	vha.mq=*) mq=${a#*=} ;;
+	vha.secs=*) secs=${a#*=} ;;
+	vha.streams=*) streams=${a#*=} ;;
+	vha.bidir=*) bidir=${a#*=} ;;
+	esac
+done
+up() { cut -d' ' -f1 /proc/uptime; }
+echo "NESTED-T-INIT $(up)"
+for m in $(cat /mod/order); do
+	insmod /mod/$m || echo "NESTED-INSMOD-FAILED $m"
+done
+ip link set lo up
+ip link set eth0 up
+ip addr add $net.2/24 dev eth0
+for f in /sys/bus/virtio/devices/*/features; do
+	echo "NESTED-FEATURES $(cat $f)"
+done
+if [ "$mq" -gt 1 ] && vha-set-channels eth0 "$mq"; then
+	echo "NESTED-QUEUES $(ls -d /sys/class/net/eth0/queues/rx-* | wc -l)"
+fi
+echo "NESTED-READY $(up)"
+n=0
+until ping -c 1 -W 1 $net.1 > /dev/null; do
+	n=$((n + 1))
+	[ $n -lt 400 ] || break
+	sleep 2
+done
+echo "NESTED-T-GO $(up)"
+ping -c 2 -w 30 $net.1 > /tmp/ping && echo "NESTED-PING ok"
+grep -E 'transmitted|round-trip' /tmp/ping
+# mbps PATTERN: the receiver's Mbit/s in the last iperf3 summary line
+# matching PATTERN, "fail" if none.
+mbps() {
+	awk -v p="$1" '$0 ~ p && /receiver/ {
+		for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
+	     END { print (v == "" ? "fail" : v) }' /tmp/iperf
+}
+iperf() {
+	iperf3 -c $net.1 -f m -t "$secs" -P "$streams" "$@" > /tmp/iperf 2>&1
+	grep -E 'receiver|error' /tmp/iperf
+}
+if [ "$bidir" = 1 ]; then
+	iperf --bidir
+	echo "NESTED-TX $(mbps TX-C)"
+	echo "NESTED-RX $(mbps RX-C)"
+else
+	iperf
+	echo "NESTED-TX $(mbps .)"
+	iperf -R
+	echo "NESTED-RX $(mbps .)"
+fi
+echo "NESTED-T-DONE $(up)"
+if grep -q initcall_debug /proc/cmdline; then
+	dmesg | grep -E 'after [0-9]{6,} usecs' | sed 's/^/NESTED-SLOW /'
+fi
+echo NESTED-DONE
+reboot -f
+EOF2
+	chmod +x "$1"
+}
+
+nested_make_initramfs() {
+	local r=$nested_dir/root kver m
+
+	kver=$(uname -r)
+	mkdir -p "$r"/{bin,dev,proc,sys,tmp,mod}
+	cp /bin/busybox "$r/bin/busybox"
+	cp "$VHA_BIN/vha-set-channels" "$r/bin/"
+	nested_copy_bin /usr/bin/iperf3
+	for m in $(modprobe -S "$kver" --show-depends -a virtio_pci virtio_net |
+		   awk '/^insmod/ { print $2 }' | awk '!seen[$0]++'); do
+		case $m in
+		*.ko) cp "$m" "$r/mod/" ;;
+		*.ko.xz) xz -dc "$m" > "$r/mod/$(basename "$m" .xz)" ;;
+		*) return 1 ;;
+		esac
+		basename "$m" .xz >> "$r/mod/order"
+	done
+	nested_write_init "$r/init"
+	(cd "$r" && find . | cpio -o -H newc --quiet) > "$nested_dir/initrd"
+}
+
+# The kernel uncompressed, booted through its PVH entry: Debian's xz
+# bzImage decompressing itself under emulation inside emulation takes
+# minutes, xz here takes seconds.
+nested_make_kernel() {
+	local img off v=$nested_dir/vmlinux
+
+	img=/boot/vmlinuz-$(uname -r)
+	off=$(LC_ALL=C grep -abo $'\xfd7zXZ' "$img" | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || return 0
+	tail -c +$((off + 1)) "$img" | xz -dc > "$v" 2>/dev/null
+	[ "$(head -c 4 "$v" | tail -c 3)" = ELF ] || rm -f "$v"
+}
+
+# nested_prepare DIR: build the guest's kernel and initramfs in DIR.
+nested_prepare() {
+	local kpid
+
+	nested_dir=$1
+	mkdir -p "$nested_dir"
+	nested_make_kernel &
+	kpid=$!
+	nested_make_initramfs || return 1
+	wait "$kpid"
+	nested_kernel=$nested_dir/vmlinux
+	[ -s "$nested_kernel" ] || nested_kernel=/boot/vmlinuz-$(uname -r)
+	echo "# nested kernel: $nested_kernel, initramfs $(($(stat -c %s "$nested_dir/initrd") / 1024)) KiB"
+}
+
+nested_server_start() {
+	iperf3 -s > "$nested_dir/iperf3-server.txt" 2>&1 &
+	nested_server=$!
+}
+
+nested_server_stop() {
+	[ -n "$nested_server" ] || return 0
+	kill "$nested_server" 2>/dev/null
+	wait "$nested_server" 2>/dev/null
+	nested_server=
+}
+
+# The TSC rate this VM measured, for the guest: under emulation its own
+# calibration fails and the delay-loop fallback costs seconds.
+nested_tsc_khz() {
+	awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo
+}
+
+# nested_start NAME VHOST NIC IDX SECS STREAMS BIDIR: start a guest in the
+# background on tap vhnetIDX (10.77.IDX.0/24, no address yet: the guest
+# waits). VHOST on|off, NIC packed|mq|split. Its console is
+# $nested_dir/NAME.console, QEMU's own output NAME.qemu.
+nested_start() {
+	local name=$1 vhost=$2 nic=$3 idx=$4 secs=$5 streams=$6 bidir=$7
+	local tapq="" netq="" dev="" mq=1 net append khz bios=""
+
+	case $nic in
+	packed) dev=",packed=on" ;;
+	mq) tapq=" multi_queue" netq=",queues=2" dev=",mq=on,vectors=6" mq=2 ;;
+	split) ;;
+	*) echo "# nested_start: unknown NIC $nic"; return 1 ;;
+	esac
+	net="tap,id=n0,ifname=vhnet$idx,script=no,downscript=no$netq"
+	case $vhost in
+	on) net="$net,vhost=on,vhostforce=on" ;;
+	off) net="$net,vhost=off" ;;
+	*) echo "# nested_start: vhost must be on or off"; return 1 ;;
+	esac
+	append="console=ttyS0 loglevel=3 panic=-1 acpi=off mitigations=off nokaslr"
+	append="$append tsc=reliable no_timer_check cryptomgr.notests init_on_alloc=0"
+	append="$append 8250.nr_uarts=1 i8042.noaux i8042.nokbd rodata=off"
+	khz=$(nested_tsc_khz)
+	[ -z "$khz" ] || append="$append tsc_early_khz=$khz"
+	append="$append vha.ip=10.77.$idx vha.mq=$mq vha.secs=$secs"
+	append="$append vha.streams=$streams vha.bidir=$bidir"
+	[ "${NESTED_DEBUG:-0}" = 0 ] || append="$append printk.time=1 initcall_debug"
+	ip link del "vhnet$idx" 2>/dev/null
+	# shellcheck disable=SC2086
+	ip tuntap add dev "vhnet$idx" mode tap vnet_hdr$tapq || return 1
+	ip link set "vhnet$idx" up
+	# qboot starts a kernel in half SeaBIOS's time (boot speed only)
+	[ -r /usr/share/qemu/qboot.rom ] && bios="-bios /usr/share/qemu/qboot.rom"
+	: > "$nested_dir/$name.console"
+	date +%s > "$nested_dir/$name.t0"
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 256 $bios \
+		-nodefaults -no-user-config -no-reboot -display none \
+		-serial "file:$nested_dir/$name.console" \
+		-kernel "$nested_kernel" -initrd "$nested_dir/initrd" \
+		-append "$append" -netdev "$net" \
+		-device "virtio-net-pci,netdev=n0$dev" \
+		> "$nested_dir/$name.qemu" 2>&1 < /dev/null &
+	echo $! > "$nested_dir/$name.pid"
+	echo "$idx" > "$nested_dir/$name.idx"
+}
+
+nested_pid() { cat "$nested_dir/$1.pid"; }
+
+nested_alive() { kill -0 "$(nested_pid "$1")" 2>/dev/null; }
+
+nested_elapsed() { echo $(($(date +%s) - $(cat "$nested_dir/$1.t0"))); }
+
+# nested_wait_ready NAME: wait until the guest has booted and set up its
+# NIC (status 1 if QEMU died or NESTED_TIMEOUT passed first).
+nested_wait_ready() {
+	while ! grep -aq NESTED-READY "$nested_dir/$1.console"; do
+		nested_alive "$1" || return 1
+		[ "$(nested_elapsed "$1")" -lt "${NESTED_TIMEOUT:-900}" ] || return 1
+		sleep 1
+	done
+	echo "# $1: booted and ready after $(nested_elapsed "$1")s"
+}
+
+# nested_go NAME: give the guest's tap its address and wait until QEMU
+# exits (killed after NESTED_TIMEOUT).
+nested_go() {
+	local idx pid rc
+
+	idx=$(cat "$nested_dir/$1.idx") pid=$(nested_pid "$1")
+	ip addr add "10.77.$idx.1/24" dev "vhnet$idx"
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$(nested_elapsed "$1")" -ge "${NESTED_TIMEOUT:-900}" ]; then
+			echo "# $1: killed after ${NESTED_TIMEOUT:-900}s"
+			kill -9 "$pid" 2>/dev/null
+		fi
+		sleep 1
+	done
+	wait "$pid" 2>/dev/null
+	rc=$?
+	echo "# $1: QEMU exited with status $rc after $(nested_elapsed "$1")s"
+	ip link del "vhnet$idx" 2>/dev/null
+	tr -d '\r' < "$nested_dir/$1.console" > "$nested_dir/$1.txt"
+	return $rc
+}
+
+# nested_stop_all: kill every guest still running (on any exit path).
+nested_stop_all() {
+	local f pid
+
+	for f in "$nested_dir"/*.pid; do
+		[ -e "$f" ] || continue
+		pid=$(cat "$f")
+		kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	nested_server_stop
+}
+
+# nested_vhost_fds NAME: how many /dev/vhost-net descriptors its QEMU holds.
+nested_vhost_fds() {
+	find "/proc/$(nested_pid "$1")/fd" -lname /dev/vhost-net 2>/dev/null | wc -l
+}
+
+# nested_get NAME KEY: the value of the guest's first "NESTED-KEY value"
+# line, empty if none.
+nested_get() {
+	awk -v k="NESTED-$2" '$1 == k { sub(/^[^ ]* /, ""); print; exit }' \
+		"$nested_dir/$1.txt"
+}
+
+# nested_show NAME: the guest's console and QEMU's messages, as TAP comments.
+nested_show() {
+	grep -a -v '^$' "$nested_dir/$1.txt" | sed 's/^/# /' | head -n 60
+	sed 's/^/# qemu: /' "$nested_dir/$1.qemu" | head -n 20
+}

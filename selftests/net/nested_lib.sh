@@ -277,11 +277,21 @@ nested_go() {
 		if [ "$(nested_elapsed "$1")" -ge "${NESTED_TIMEOUT:-900}" ]; then
 			echo "# $1: killed after ${NESTED_TIMEOUT:-900}s"
 			kill -9 "$pid" 2>/dev/null
+			# a QEMU stuck in the kernel cannot die: give up on it
+			for rc in 1 2 3 4 5 6 7 8 9 10; do
+				kill -0 "$pid" 2>/dev/null && sleep 3
+			done
+			break
 		fi
 		sleep 1
 	done
-	wait "$pid" 2>/dev/null
-	rc=$?
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "# $1: QEMU (pid $pid) does not die"
+		rc=1
+	else
+		wait "$pid" 2>/dev/null
+		rc=$?
+	fi
 	echo "# $1: QEMU exited with status $rc after $(nested_elapsed "$1")s"
 	ip link del "vhnet$idx" 2>/dev/null
 	tr -d '\r' < "$nested_dir/$1.console" > "$nested_dir/$1.txt"

@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 . selftests/lib/tap.sh
 run=selftests/vm/run.sh
-tap_plan 8
+tap_plan 10
 
 # badmod_dir KIND: build the misbehaving module for that kernel.
 badmod_dir() {
@@ -67,6 +67,10 @@ if [ -z "$hung_job" ] || pgrep -f "vha.job=$hung_job( |$)" > /dev/null; then
 else
 	tap_ok "no QEMU left behind"
 fi
+expect_fail "a crash mid-suite names the program it hit" "no verdict.*during selftests/runner/suite/2_crashes.sh" \
+	--kernel distro --suite --tests "selftests/runner/suite/*.sh"
+tap_check "the programs before the crash still count (1_passes.sh: 2 passed)" \
+	grep -Eq "vm\(distro\): 2 passed, [1-9][0-9]* failed" <<< "$out"
 expect_fail "a kmemleak report from the module fails the run (debug kernel)" "kmemleak" \
 	--kernel debug -- "insmod $dbm mode=leak; rmmod vha_badmod"
 tap_done

@@ -217,7 +217,7 @@ judge() {
 	tr -d '\r' < "$job/verdict" > "$job/verdict.txt" && mv "$job/verdict.txt" "$job/verdict"
 	end=$(grep -a '^END ' "$job/verdict" | tail -n 1 || true)
 	if [ -z "$end" ]; then
-		running=$(grep -a '^RUNNING ' "$job/verdict" | tail -n 1 | cut -d ' ' -f 2-)
+		running=$(grep -a '^RUNNING ' "$job/verdict" | tail -n 1 | cut -d ' ' -f 2- || true)
 		echo "no verdict from the guest: it crashed, panicked or hung${running:+ during $running}" >> "$job/failures"
 	else
 		# A suite's failed tests are already counted in its RESULT line.

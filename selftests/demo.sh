@@ -82,8 +82,15 @@ run_config() {
 	fi
 }
 
-# ratio A B: A / B with two decimals, "-" if B is not a positive number.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "-" }'; }
+# ratio A B: A / B with two decimals, "-" unless both are positive numbers.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && a + 0 > 0 && b + 0 > 0)
+			printf "%.2f", a / b
+		else
+			printf "-"
+	}'
+}
 
 table() {
 	local c
@@ -92,7 +99,7 @@ table() {
 	printf "%-36s %14s %14s\n" "configuration" "guest->VM" "VM->guest"
 	for c in ours distro off; do
 		printf "%-36s %9s Mb/s %9s Mb/s\n" "$(label "$c")" \
-			"$(nested_get "$c" TX)" "$(nested_get "$c" RX)"
+			"$(nested_get "$c" TX || true)" "$(nested_get "$c" RX || true)"
 	done
 	for c in distro off; do
 		printf "%-36s %14s %14s\n" "ratio ours / $c" \

@@ -319,7 +319,7 @@ nested_vhost_fds() {
 # line, empty if none.
 nested_get() {
 	awk -v k="NESTED-$2" '$1 == k { sub(/^[^ ]* /, ""); print; exit }' \
-		"$nested_dir/$1.txt"
+		"$nested_dir/$1.txt" 2>/dev/null
 }
 
 # nested_show NAME: the guest's console and QEMU's messages, as TAP comments.

@@ -341,6 +341,14 @@ int vha_vq_enable_notify(struct vha_vq *vq)
 }
 EXPORT_SYMBOL_GPL(vha_vq_enable_notify);
 
+/* The same for buffers after @pos (see vha_ring_enable_notify_at()). */
+int vha_vq_enable_notify_at(struct vha_vq *vq, const struct vha_ring_pos *pos)
+{
+	lockdep_assert_held(&vq->mutex);
+	return vha_ring_enable_notify_at(&vq->ring, pos);
+}
+EXPORT_SYMBOL_GPL(vha_vq_enable_notify_at);
+
 void vha_vq_disable_notify(struct vha_vq *vq)
 {
 	lockdep_assert_held(&vq->mutex);

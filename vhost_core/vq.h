@@ -93,6 +93,7 @@ int vha_vq_get_chain(struct vha_vq *vq, struct vha_chain *chain);
 int vha_vq_push(struct vha_vq *vq, const struct vha_used *used,
 		unsigned int n);
 int vha_vq_enable_notify(struct vha_vq *vq);
+int vha_vq_enable_notify_at(struct vha_vq *vq, const struct vha_ring_pos *pos);
 void vha_vq_disable_notify(struct vha_vq *vq);
 bool vha_vq_busy_poll(struct vha_vq *vq, u64 *until);
 void vha_vq_chain_init(struct vha_vq *vq, struct vha_chain *chain);

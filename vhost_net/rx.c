@@ -77,10 +77,12 @@ static void add_head(struct vha_net_vq *nvq, struct rx_pkt *pkt,
 
 /*
  * Take guest buffers for @need bytes. 1 got them; 0 the ring ran out (none
- * kept); -EMSGSIZE the packet can never fit (none kept); -EAGAIN IOTLB miss
- * (none kept); other -errno: the ring is broken.
+ * kept; *@end is where it ran out); -EMSGSIZE the packet can never fit
+ * (none kept); -EAGAIN IOTLB miss (none kept); other -errno: the ring is
+ * broken.
  */
-static int get_bufs(struct vha_net_vq *nvq, u64 need, struct rx_pkt *pkt)
+static int get_bufs(struct vha_net_vq *nvq, u64 need, struct rx_pkt *pkt,
+		    struct vha_ring_pos *end)
 {
 	struct vha_vq *vq = &nvq->vq;
 	unsigned int limit = vq->dev->cfg.iov_limit;
@@ -97,6 +99,8 @@ static int get_bufs(struct vha_net_vq *nvq, u64 need, struct rx_pkt *pkt)
 			return -EMSGSIZE;
 		}
 		ret = get_chain(nvq, pkt, &c);
+		if (ret == 0)
+			vha_ring_avail_pos(&vq->ring, end);
 		if (ret == 0 || ret == -EAGAIN)
 			unget_all(nvq, pkt);
 		if (ret <= 0)
@@ -188,16 +192,18 @@ static int publish(struct vha_net_vq *nvq, const struct rx_pkt *pkt, u64 len)
 
 /*
  * Receive one packet of @len bytes (without headers). 1 done (or dropped),
- * 0 the guest has too few buffers (the packet waits), -errno stop.
+ * 0 the guest has too few buffers (the packet waits for buffers after
+ * *@end), -errno stop.
  */
-static int rx_one(struct vha_net_vq *nvq, u32 len, struct rx_tally *t)
+static int rx_one(struct vha_net_vq *nvq, u32 len, struct rx_tally *t,
+		  struct vha_ring_pos *end)
 {
 	u32 sock_len = len + nvq->sock_hlen;
 	u64 need = (u64)sock_len + nvq->vhost_hlen;
 	struct rx_pkt pkt;
 	int ret;
 
-	ret = get_bufs(nvq, need, &pkt);
+	ret = get_bufs(nvq, need, &pkt, end);
 	if (ret == -EMSGSIZE) {
 		vha_net_rxq_drop(nvq);
 		return 1;
@@ -218,16 +224,21 @@ static int rx_one(struct vha_net_vq *nvq, u32 len, struct rx_tally *t)
 	return ret ? ret : 1;
 }
 
-/* No packet, or no buffers: true if the loop should look again. */
-static bool rx_idle(struct vha_net_vq *nvq, bool no_bufs, u64 *until)
+/*
+ * No packet (@end NULL), or too few buffers before @end: true if the loop
+ * should look again. Buffers the guest had already made available do not
+ * count as new, or a packet that does not fit would spin here for ever.
+ */
+static bool rx_idle(struct vha_net_vq *nvq, const struct vha_ring_pos *end,
+		    u64 *until)
 {
 	struct vha_vq *vq = &nvq->vq;
 
 	if (vha_net_flush_used(nvq))
 		return false;
-	if (!no_bufs)
+	if (!end)
 		return vha_vq_busy_poll(vq, until);
-	if (vha_vq_enable_notify(vq) == 1) {
+	if (vha_vq_enable_notify_at(vq, end) == 1) {
 		vha_vq_disable_notify(vq);
 		return true;
 	}
@@ -255,6 +266,7 @@ static void rx_run(struct vha_net_vq *nvq)
 {
 	struct vha_vq *vq = &nvq->vq;
 	struct rx_tally tally = {};
+	struct vha_ring_pos end;
 	unsigned int pkts = 0;
 	size_t bytes = 0;
 	u64 until = 0;
@@ -267,15 +279,15 @@ static void rx_run(struct vha_net_vq *nvq)
 	vha_vq_disable_notify(vq);
 	for (;;) {
 		if (!vha_net_rxq_peek(nvq, &len)) {
-			if (rx_idle(nvq, false, &until))
+			if (rx_idle(nvq, NULL, &until))
 				continue;
 			break;
 		}
-		ret = rx_one(nvq, len, &tally);
+		ret = rx_one(nvq, len, &tally, &end);
 		if (ret < 0)
 			break;
 		if (!ret) {
-			if (rx_idle(nvq, true, &until))
+			if (rx_idle(nvq, &end, &until))
 				continue;
 			break;
 		}

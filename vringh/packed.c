@@ -332,14 +332,20 @@ EXPORT_SYMBOL_GPL(vha_packed_need_notify);
 /* Ask for kicks, then re-check the next slot (see vha_split_enable_notify) */
 int vha_packed_enable_notify(struct vha_ring *r)
 {
+	return vha_packed_enable_notify_at(r, r->last_avail, r->avail_wrap);
+}
+EXPORT_SYMBOL_GPL(vha_packed_enable_notify);
+
+/* The same from slot @pos of lap @wrap (see vha_split_enable_notify_at). */
+int vha_packed_enable_notify_at(struct vha_ring *r, u16 pos, bool wrap)
+{
 	struct vha_event ev = { .flags = cpu_to_le16(VHA_EVENT_F_ENABLE) };
 	u16 flags;
 
 	if (unlikely(r->error))
 		return -EIO;
 	if (r->features & VHA_RING_F_EVENT_IDX) {
-		ev.off_wrap = cpu_to_le16(r->last_avail |
-			(r->avail_wrap << VHA_PACKED_WRAP_SHIFT));
+		ev.off_wrap = cpu_to_le16(pos | (wrap << VHA_PACKED_WRAP_SHIFT));
 		ev.flags = cpu_to_le16(VHA_EVENT_F_DESC);
 	}
 	if (vha_write_ring(r, r->used, &ev, sizeof(ev)))
@@ -347,12 +353,11 @@ int vha_packed_enable_notify(struct vha_ring *r)
 	r->notify_enabled = true;
 	/* 2.8.10: our write before the re-read of the next descriptor */
 	smp_mb();
-	if (vha_read_ring16(r, slot_addr(r, r->last_avail) + PDESC_FLAGS,
-			    &flags))
+	if (vha_read_ring16(r, slot_addr(r, pos) + PDESC_FLAGS, &flags))
 		return vha_access_err(r);
-	return desc_is_avail(flags, r->avail_wrap);
+	return desc_is_avail(flags, wrap);
 }
-EXPORT_SYMBOL_GPL(vha_packed_enable_notify);
+EXPORT_SYMBOL_GPL(vha_packed_enable_notify_at);
 
 int vha_packed_disable_notify(struct vha_ring *r)
 {

@@ -224,6 +224,15 @@ int vha_ring_enable_notify(struct vha_ring *r)
 }
 EXPORT_SYMBOL_GPL(vha_ring_enable_notify);
 
+int vha_ring_enable_notify_at(struct vha_ring *r,
+			      const struct vha_ring_pos *pos)
+{
+	if (vha_ring_is_packed(r))
+		return vha_packed_enable_notify_at(r, pos->idx, pos->wrap);
+	return vha_split_enable_notify_at(r, pos->idx);
+}
+EXPORT_SYMBOL_GPL(vha_ring_enable_notify_at);
+
 int vha_ring_disable_notify(struct vha_ring *r)
 {
 	if (vha_ring_is_packed(r))

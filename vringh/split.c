@@ -248,13 +248,24 @@ EXPORT_SYMBOL_GPL(vha_split_need_notify);
  */
 int vha_split_enable_notify(struct vha_ring *r)
 {
+	return vha_split_enable_notify_at(r, r->last_avail);
+}
+EXPORT_SYMBOL_GPL(vha_split_enable_notify);
+
+/*
+ * Ask for a kick once the driver's index moves past @pos; 1 if it already
+ * has.  @pos is last_avail, or further on when the chains up to it were
+ * looked at and given back (too few buffers for a packet).
+ */
+int vha_split_enable_notify_at(struct vha_ring *r, u16 pos)
+{
 	u16 idx;
 	int ret;
 
 	if (unlikely(r->error))
 		return -EIO;
 	if (r->features & VHA_RING_F_EVENT_IDX)
-		ret = vha_write_ring16(r, avail_event_addr(r), r->last_avail);
+		ret = vha_write_ring16(r, avail_event_addr(r), pos);
 	else
 		ret = vha_write_ring16(r, r->used + USED_FLAGS, 0);
 	if (ret)
@@ -265,9 +276,9 @@ int vha_split_enable_notify(struct vha_ring *r)
 	ret = read_avail_idx(r, &idx);
 	if (ret)
 		return ret;
-	return idx != r->last_avail;
+	return idx != pos;
 }
-EXPORT_SYMBOL_GPL(vha_split_enable_notify);
+EXPORT_SYMBOL_GPL(vha_split_enable_notify_at);
 
 int vha_split_disable_notify(struct vha_ring *r)
 {

@@ -285,6 +285,32 @@ int vha_ring_push(struct vha_ring *r, const struct vha_used *u, unsigned int n);
 int vha_ring_need_notify(struct vha_ring *r);
 int vha_ring_enable_notify(struct vha_ring *r);
 int vha_ring_disable_notify(struct vha_ring *r);
+
+/* A place in the avail ring: split index, or packed slot and lap. */
+struct vha_ring_pos {
+	u16 idx;
+	bool wrap;
+};
+
+/*
+ * Where the next vha_ring_get() looks; after gets that ran out, the end of
+ * what the driver has made available.
+ */
+static inline void vha_ring_avail_pos(const struct vha_ring *r,
+				      struct vha_ring_pos *pos)
+{
+	pos->idx = r->last_avail;
+	pos->wrap = r->avail_wrap;
+}
+
+/*
+ * Enable kicks for what the driver adds at or after @pos; 1 if something
+ * already is there.  For a device that looked at the chains up to @pos and
+ * gave them back (too few buffers for one packet): the plain re-check
+ * would find those again and again.
+ */
+int vha_ring_enable_notify_at(struct vha_ring *r,
+			      const struct vha_ring_pos *pos);
 void vha_ring_used_range(const struct vha_ring *r, u64 *addr, u64 *len);
 
 static inline enum vha_ring_error vha_ring_error(const struct vha_ring *r)
@@ -303,6 +329,7 @@ int vha_split_push(struct vha_ring *r, const struct vha_used *u,
 		   unsigned int n);
 int vha_split_need_notify(struct vha_ring *r);
 int vha_split_enable_notify(struct vha_ring *r);
+int vha_split_enable_notify_at(struct vha_ring *r, u16 pos);
 int vha_split_disable_notify(struct vha_ring *r);
 int vha_split_start(struct vha_ring *r);
 
@@ -311,6 +338,7 @@ int vha_packed_push(struct vha_ring *r, const struct vha_used *u,
 		    unsigned int n);
 int vha_packed_need_notify(struct vha_ring *r);
 int vha_packed_enable_notify(struct vha_ring *r);
+int vha_packed_enable_notify_at(struct vha_ring *r, u16 pos, bool wrap);
 int vha_packed_disable_notify(struct vha_ring *r);
 
 /* Segment helpers (iov.c): copy between a flat buffer and segments. */

@@ -566,6 +566,40 @@ static bool t_kick_after_auto_publish(bool packed)
 	return true;
 }
 
+/*
+ * Too few buffers for a packet: the device gives back what it took and
+ * waits for more.  The plain re-check sees the given-back chain again (a
+ * device that retried on it would spin); enabling at the end of what it
+ * saw reports only new buffers, and the driver is asked to kick for them.
+ */
+static bool t_enable_at(bool packed)
+{
+	struct vha_ring_pos end;
+	struct vha_chain back;
+	uint16_t id;
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 8, VHA_RING_F_EVENT_IDX)))
+		return false;
+	CHECK(fx_add(&f, 1, 0, false, &id) == 0);
+	vha_drv_publish(&f.drv);
+	vha_drv_need_kick(&f.drv);
+	CHECK(get(&f) == 1);
+	back = f.chain;
+	CHECK(get(&f) == 0);
+	vha_ring_avail_pos(&f.ring, &end);
+	vha_ring_unget(&f.ring, &back);
+	CHECK(vha_ring_enable_notify(&f.ring) == 1);
+	CHECK(vha_ring_enable_notify_at(&f.ring, &end) == 0);
+	CHECK(fx_add(&f, 1, 0, false, &id) == 0);
+	vha_drv_publish(&f.drv);
+	CHECK(vha_drv_need_kick(&f.drv));
+	CHECK(vha_ring_enable_notify_at(&f.ring, &end) == 1);
+	CHECK(get(&f) == 1 && get(&f) == 1 && get(&f) == 0);
+	fx_teardown(&f);
+	return true;
+}
+
 /* ---- configuration rules -------------------------------------------------- */
 
 static bool init_fails(struct fx *f, uint64_t desc, uint64_t avail,
@@ -1384,6 +1418,8 @@ static const struct test tests[] = {
 	{ "notify: event index", t_notify_event, BOTH },
 	{ "kick suppression + re-check (flags)", t_enable_flags, BOTH },
 	{ "kick suppression + re-check (event idx)", t_enable_event, BOTH },
+	{ "kick suppression: re-check after giving buffers back",
+	  t_enable_at, BOTH },
 	{ "driver: kick decision spans its own publishes",
 	  t_kick_after_auto_publish, BOTH },
 	{ "config: alignment, size, features", t_config, BOTH },

@@ -518,7 +518,7 @@ static void point(bool packed, const char *metric, bench_fn fn, size_t len,
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: vha-net-bench [-r split|packed] [-t seconds] [-m tx,rx,lat]\n");
+		"Usage: vha-net-bench [-r split|packed] [-t seconds] [-m tx,rx,lat]\n");
 	exit(2);
 }
 

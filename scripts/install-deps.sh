@@ -16,6 +16,7 @@ pkgs=(
 	clang libclang-rt-14-dev
 	# in-VM network and block tests
 	iproute2 iperf3 fio
+	dkms # make install DKMS=1 and selftests/modules/test_install_dkms.sh
 )
 
 missing=()

@@ -7,8 +7,11 @@
 # /lib/modules/R/updates/vhost-accel (depmod prefers updates/), then
 # depmod, so `modprobe vhost_net` and the automatic load on opening
 # /dev/vhost-net (the module's char-major-10-238 and devname aliases) pick
-# ours. With --dkms, register the source with DKMS instead, so every future
-# kernel gets a build too. uninstall restores the distribution's modules.
+# ours. With --dkms, copy the module sources to /usr/src/NAME-VERSION,
+# register them with DKMS and let DKMS build and install them for R (into
+# /lib/modules/R/updates/dkms); DKMS's kernel hook then builds them for
+# every kernel installed later. Either install replaces the other kind.
+# uninstall removes both kinds, so the distribution's modules load again.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,39 +30,88 @@ name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$root/dkms.conf")
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$root/dkms.conf")
 dest=/lib/modules/$release/updates/vhost-accel
 
+die() { echo "install.sh: $*" >&2; exit 1; }
+
+# The module names dkms.conf declares, one a line.
+dkms_modules() {
+	sed -n 's/^BUILT_MODULE_NAME\[[0-9]*\]="\(.*\)"/\1/p' "$root/dkms.conf"
+}
+
+# The versions of our package DKMS knows (added, built or installed).
+dkms_versions() {
+	command -v dkms > /dev/null || return 0
+	dkms status -m "$name" | sed -n "s|^$name/\([^,:]*\)[,:].*|\1|p" | sort -u
+}
+
+remove_dkms() {
+	local v
+	for v in $(dkms_versions); do
+		dkms remove -m "$name" -v "$v" --all
+		rm -rf "/usr/src/$name-$v"
+	done
+}
+
 install_plain() {
 	local ko n=0
 	kmod=${kmod:-$root/build/$release}
+	remove_dkms
 	mkdir -p "$dest"
 	for ko in "$kmod"/*.ko; do
 		[ -e "$ko" ] || continue
 		install -m 0644 "$ko" "$dest/"
 		n=$((n + 1))
 	done
-	[ "$n" -gt 0 ] || { echo "install.sh: no modules in $kmod (run make first)" >&2; exit 1; }
+	[ "$n" -gt 0 ] || die "no modules in $kmod (run make first)"
 	depmod -a "$release"
 	echo "install.sh: $n modules in $dest; 'modprobe vhost_net' now loads vhost-accel's"
 }
 
-install_dkms() {
-	local src=/usr/src/$name-$version
-	rm -rf "$src"
-	mkdir -p "$src"
-	cp -a "$root/Kbuild" "$root/dkms.conf" "$src/"
+# The module sources only (what the Makefile's `modules` target copies),
+# so the DKMS tree holds no build output or userspace code.
+copy_sources() {
+	local src=$1 d dirs=()
 	for d in include vringh vhost_core vhost_net vhost_blk vhost_test; do
-		[ -d "$root/$d" ] && cp -a "$root/$d" "$src/"
+		[ -d "$root/$d" ] && dirs+=("$root/$d")
 	done
-	dkms add -m "$name" -v "$version" || true
-	dkms install -m "$name" -v "$version" -k "$release"
+	mkdir -p "$src"
+	rsync -a --include='*/' --include='*.c' --include='*.h' --include='Kbuild' \
+		--exclude='*' "$root/Kbuild" "${dirs[@]}" "$src/"
+	install -m 0644 "$root/dkms.conf" "$src/"
 }
 
+# DKMS skips, with only a message, a module whose version it judges not
+# newer than the kernel's own: check that every one was installed.
+check_dkms_installed() {
+	local m missing=0
+	for m in $(dkms_modules); do
+		compgen -G "/lib/modules/$release/updates/dkms/$m.ko*" > /dev/null && continue
+		echo "install.sh: DKMS did not install $m for $release" >&2
+		missing=1
+	done
+	return "$missing"
+}
+
+install_dkms() {
+	local src=/usr/src/$name-$version
+	command -v dkms > /dev/null || die "dkms is not installed (apt-get install dkms)"
+	[ -e "/lib/modules/$release/build" ] ||
+		die "no kernel headers for $release (/lib/modules/$release/build)"
+	remove_dkms
+	rm -rf "$dest" "$src"
+	copy_sources "$src"
+	dkms add -m "$name" -v "$version"
+	dkms install -m "$name" -v "$version" -k "$release"
+	check_dkms_installed
+	echo "install.sh: DKMS built $name $version for $release; 'modprobe vhost_net' now loads vhost-accel's"
+}
+
+# dkms remove runs depmod itself: run it again only for a plain install.
 uninstall() {
-	if command -v dkms > /dev/null && dkms status -m "$name" | grep -q .; then
-		dkms remove -m "$name" -v "$version" --all || true
-		rm -rf "/usr/src/$name-$version"
+	remove_dkms
+	if [ -d "$dest" ]; then
+		rm -rf "$dest"
+		depmod -a "$release"
 	fi
-	rm -rf "$dest"
-	depmod -a "$release"
 	echo "install.sh: removed; 'modprobe vhost_net' loads the distribution's again"
 }
 

@@ -9,11 +9,15 @@
 # in between; the order alternates from round to round. Then a table: per
 # metric the median, min and max of each side and ours/distro of medians.
 # Ours-packed is compared against the distribution's split ring. Absolute
-# numbers under emulation mean little; compare the ratios. Leaves our
-# vhost_net loaded. Not in the suite.
+# numbers under emulation mean little; compare the ratios. Besides the
+# ratio of medians, each row has the per-round ratios (ours and the distro
+# measured back to back in one round): their median, min and max, which a
+# host whose load drifts over the run disturbs less. Leaves our vhost_net
+# loaded. Not in the suite.
 #
 #   selftests/vm/run.sh --kernel distro -- selftests/net/bench_net.sh
-#   (make bench-net). Env: BENCH_ROUNDS (5), BENCH_SECS per point (2).
+#   (make bench-net). Env: BENCH_ROUNDS (5), BENCH_SECS per point (2),
+#   BENCH_METRICS (tx,rx,lat: vha-net-bench -m).
 #
 #   vha-net-bench guest rings <-> /dev/vhost-net <-> tap <-> AF_PACKET
 set -u
@@ -21,6 +25,7 @@ set -u
 net_prepare
 rounds=${BENCH_ROUNDS:-5}
 secs=${BENCH_SECS:-2}
+metrics=${BENCH_METRICS:-tx,rx,lat}
 bin=$VHA_BIN/vha-net-bench
 log=/tmp/bench_net.$$
 [ -x "$bin" ] || net_fail "$bin missing (make user)"
@@ -34,7 +39,7 @@ ours_loaded() {
 # run SIDE ROUND RING: one bench run, results tagged with side and round.
 run() {
 	local out
-	out=$("$bin" -r "$3" -t "$secs") || fail=1
+	out=$("$bin" -r "$3" -t "$secs" -m "$metrics") || fail=1
 	echo "$out" | grep '^# error' && fail=1
 	echo "$out" | sed -n "s/^# result /side=$1 round=$2 /p" >> "$log"
 }
@@ -59,7 +64,7 @@ distro() {
 }
 
 echo "# distro vhost_net: $(modinfo -F filename vhost_net 2>/dev/null)"
-echo "# $rounds rounds, $secs s per point"
+echo "# $rounds rounds, $secs s per point, metrics $metrics"
 for r in $(seq 1 "$rounds"); do
 	echo "# round $r"
 	if [ $((r % 2)) = 1 ]; then
@@ -82,7 +87,9 @@ function med(a, n,   i, j, t) {
 {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	k = f["side"] SUBSEP f["metric"] SUBSEP f["size"] SUBSEP f["ring"]
-	n[k]++; v[k, n[k]] = f["value"]
+	n[k]++; v[k, n[k]] = f["value"] + 0
+	byround[k, f["round"]] = f["value"] + 0
+	if (f["round"] + 0 > nrounds) nrounds = f["round"] + 0
 	if (!(f["metric"] SUBSEP f["size"] SUBSEP f["ring"] in seen)) {
 		seen[f["metric"] SUBSEP f["size"] SUBSEP f["ring"]] = 1
 		order[++rows] = f["metric"] SUBSEP f["size"] SUBSEP f["ring"]
@@ -99,10 +106,24 @@ function stats(k,   i, a, lo, hi) {
 	m = med(a, n[k])
 	return sprintf("%10.1f %10.1f %10.1f", m, lo, hi)
 }
+# Per-round ratios of row @o to distro row @d: "median min max", or "-".
+function paired(o, d,   r, c, a, lo, hi) {
+	c = 0
+	for (r = 1; r <= nrounds; r++)
+		if ((o, r) in byround && (d, r) in byround && byround[d, r] > 0)
+			a[++c] = byround[o, r] / byround[d, r]
+	if (!c) return "-"
+	lo = hi = a[1]
+	for (r = 1; r <= c; r++) {
+		if (a[r] < lo) lo = a[r]
+		if (a[r] > hi) hi = a[r]
+	}
+	return sprintf("%.2f %.2f %.2f", med(a, c), lo, hi)
+}
 END {
 	printf "# %-7s %5s %-7s | %-32s | %-32s | %s\n", "metric", "size", \
 		"ring", "ours: median min max", "distro (split): median min max", \
-		"ours/distro"
+		"ours/distro (medians; per round: median min max)"
 	for (r = 1; r <= rows; r++) {
 		split(order[r], p, SUBSEP)
 		if (!(("ours" SUBSEP order[r]) in n)) continue
@@ -110,10 +131,14 @@ END {
 		sd = stats("distro" SUBSEP p[1] SUBSEP p[2] SUBSEP "split"); md = m
 		ratio = (sd != "" && md > 0) ? sprintf("%.2f", mo / md) : "-"
 		better = p[1] ~ /^lat/ ? "lower" : "higher"
-		printf "# %-7s %5s %-7s | %s | %32s | %s (%s is better)\n", \
-			p[1], p[2], p[3], so, sd, ratio, better
-		printf "# ratio metric=%s size=%s ring=%s ours=%.1f distro=%s value=%s better=%s\n", \
-			p[1], p[2], p[3], mo, (sd == "" ? "-" : md), ratio, better
+		pr = paired("ours" SUBSEP order[r], \
+			    "distro" SUBSEP p[1] SUBSEP p[2] SUBSEP "split")
+		printf "# %-7s %5s %-7s | %s | %32s | %s; %s (%s is better)\n", \
+			p[1], p[2], p[3], so, sd, ratio, pr, better
+		split(pr, q, " ")
+		printf "# ratio metric=%s size=%s ring=%s ours=%.1f distro=%s value=%s better=%s paired=%s paired_min=%s paired_max=%s\n", \
+			p[1], p[2], p[3], mo, (sd == "" ? "-" : md), ratio, better, \
+			q[1], (pr == "-" ? "-" : q[2]), (pr == "-" ? "-" : q[3])
 	}
 }' "$log"
 rm -f "$log"

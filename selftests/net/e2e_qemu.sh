@@ -22,8 +22,9 @@ set -u
 . "$VHA_ROOT/selftests/net/nested_lib.sh"
 
 modes=${*:-packed mq}
-# A guest boots in minutes here (two side by side: ~10 min on the loaded
-# 2-core machine): the bound is per guest, from its start.
+# With KVM a guest is ready about a minute after its QEMU starts; with TCG
+# inside TCG (no KVM in this VM) 7-10 minutes on the loaded 2-core
+# machine. The bound is per guest, from its start.
 export NESTED_TIMEOUT=${NESTED_TIMEOUT:-1200}
 secs=${E2E_SECS:-2}
 n=0 failed=0

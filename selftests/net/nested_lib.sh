@@ -65,8 +65,8 @@ nested_copy_bin() {
 # The guest's /init. Its parameters come on the kernel command line:
 # vha.ip=A.B.C its /24 (the VM is .1, the guest .2), vha.mq=N queue pairs
 # to enable, vha.secs=S per iperf3 run, vha.streams=N parallel streams,
-# vha.bidir=1 one iperf3 run in both directions at once (else one run per
-# direction). Once booted it says NESTED-READY and waits until the VM
+# vha.bidir=1 one iperf3 run in both directions at once (else vha.runs=N
+# runs per direction, alternating, and their median). Once booted it says NESTED-READY and waits until the VM
 # answers its ping: the VM holds a guest back by leaving its tap without an
 # address. Every result is a line "NESTED-<KEY> <value>" on the console.
 nested_write_init() {
@@ -77,7 +77,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
-net=10.77.0 mq=1 secs=2 streams=1 bidir=0
+net=10.77.0 mq=1 secs=2 streams=1 bidir=0 runs=1
 for a in $(cat /proc/cmdline); do
 	case $a in
 	vha.ip=*) net=${a#*=} ;;
@@ -85,6 +85,7 @@ for a in $(cat /proc/cmdline); do
 	vha.secs=*) secs=${a#*=} ;;
 	vha.streams=*) streams=${a#*=} ;;
 	vha.bidir=*) bidir=${a#*=} ;;
+	vha.runs=*) runs=${a#*=} ;;
 	esac
 done
 up() { cut -d' ' -f1 /proc/uptime; }
@@ -127,10 +128,25 @@ if [ "$bidir" = 1 ]; then
 	echo "NESTED-TX $(mbps TX-C)"
 	echo "NESTED-RX $(mbps RX-C)"
 else
-	iperf
-	echo "NESTED-TX $(mbps .)"
-	iperf -R
-	echo "NESTED-RX $(mbps .)"
+	# med FILE: the median of its figures, "fail" if a run failed
+	med() {
+		grep -q fail "$1" && { echo fail; return; }
+		sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+	}
+	: > /tmp/tx
+	: > /tmp/rx
+	i=0
+	while [ $i -lt "$runs" ]; do
+		iperf
+		mbps . >> /tmp/tx
+		iperf -R
+		mbps . >> /tmp/rx
+		i=$((i + 1))
+	done
+	echo "NESTED-TX $(med /tmp/tx)"
+	echo "NESTED-RX $(med /tmp/rx)"
+	echo "NESTED-TX-ALL $(sort -n /tmp/tx | tr '\n' ' ')"
+	echo "NESTED-RX-ALL $(sort -n /tmp/rx | tr '\n' ' ')"
 fi
 echo "NESTED-T-DONE $(up)"
 if grep -q initcall_debug /proc/cmdline; then
@@ -225,12 +241,13 @@ nested_accel() {
 	if [ -c /dev/kvm ] && [ -w /dev/kvm ]; then echo kvm; else echo tcg; fi
 }
 
-# nested_start NAME VHOST NIC IDX SECS STREAMS BIDIR: start a guest in the
-# background on tap vhnetIDX (10.77.IDX.0/24, no address yet: the guest
-# waits). VHOST on|off, NIC packed|mq|split. Its console is
-# $nested_dir/NAME.console, QEMU's own output NAME.qemu.
+# nested_start NAME VHOST NIC IDX SECS STREAMS BIDIR [RUNS]: start a guest
+# in the background on tap vhnetIDX (10.77.IDX.0/24, no address yet: the
+# guest waits). VHOST on|off, NIC packed|mq|split; RUNS iperf3 runs per
+# direction (not with BIDIR=1). Its console is $nested_dir/NAME.console,
+# QEMU's own output NAME.qemu.
 nested_start() {
-	local name=$1 vhost=$2 nic=$3 idx=$4 secs=$5 streams=$6 bidir=$7
+	local name=$1 vhost=$2 nic=$3 idx=$4 secs=$5 streams=$6 bidir=$7 runs=${8:-1}
 	local tapq="" netq="" dev="" mq=1 net append khz bios=""
 
 	case $nic in
@@ -251,7 +268,7 @@ nested_start() {
 	khz=$(nested_tsc_khz)
 	[ -z "$khz" ] || append="$append tsc_early_khz=$khz"
 	append="$append vha.ip=10.77.$idx vha.mq=$mq vha.secs=$secs"
-	append="$append vha.streams=$streams vha.bidir=$bidir"
+	append="$append vha.streams=$streams vha.bidir=$bidir vha.runs=$runs"
 	[ "${NESTED_DEBUG:-0}" = 0 ] || append="$append printk.time=1 initcall_debug"
 	ip link del "vhnet$idx" 2>/dev/null
 	# shellcheck disable=SC2086

@@ -45,11 +45,22 @@ struct vha_net_head {
 	unsigned int nlog;		/* dirty-log entries it filled */
 };
 
+/* Pages the TX batch is carved from, recycled (txfrag.c). */
+enum { VHA_NET_FRAG_PAGES = 4 };
+
+struct vha_net_frags {
+	struct page *page[VHA_NET_FRAG_PAGES];	/* each holds our reference */
+	unsigned int cur;		/* slot being carved */
+	unsigned int offset;		/* its next free byte */
+	unsigned int size;		/* its size */
+	unsigned int bias;		/* references on it not handed out */
+};
+
 /* Guest -> tap packets copied into page fragments, sent in one sendmsg. */
 struct vha_net_txq {
 	struct xdp_buff xdp[VHA_NET_TX_BATCH_MAX];
 	unsigned int n;
-	struct page_frag_cache frag;
+	struct vha_net_frags frags;
 };
 
 /*
@@ -116,7 +127,7 @@ void *vha_net_rxq_take(struct vha_net_vq *nvq);
 void vha_net_rxq_drop(struct vha_net_vq *nvq);
 void vha_net_rxq_return(struct vha_net_vq *nvq);
 
-/* tx.c, txq.c */
+/* tx.c, txq.c, txfrag.c */
 void vha_net_handle_tx_kick(struct vha_work *work);
 void vha_net_handle_tx_sock(struct vha_work *work);
 int vha_net_txq_add(struct vha_net_vq *nvq, const struct vha_chain *c);
@@ -124,6 +135,8 @@ void vha_net_txq_flush(struct vha_net_vq *nvq);
 bool vha_net_txq_want_flush(const struct vha_net_vq *nvq);
 void vha_net_txq_drain(struct vha_net_txq *txq);
 bool vha_net_txq_fits(const struct vha_net_vq *nvq, const struct vha_chain *c);
+void *vha_net_frag_alloc(struct vha_net_frags *f, unsigned int size);
+void vha_net_frags_drain(struct vha_net_frags *f);
 
 /* stats.c: module-wide counters, in debugfs vha_net/stats. */
 enum vha_net_stat {
@@ -131,6 +144,7 @@ enum vha_net_stat {
 	VHA_NET_STAT_TX_BYTES,
 	VHA_NET_STAT_TX_DROPPED,
 	VHA_NET_STAT_TX_BATCHES,
+	VHA_NET_STAT_TX_FRAG_PAGES,
 	VHA_NET_STAT_RX_PACKETS,
 	VHA_NET_STAT_RX_BYTES,
 	VHA_NET_STAT_RX_DROPPED,

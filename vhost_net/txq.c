@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Batched transmit: small guest packets are copied into page fragments laid
- * out as tun's XDP buffers (struct tun_xdp_hdr at the start, the packet at
- * VHA_NET_TX_HEADROOM) and handed to tun or tap many at a time with one
+ * out as tun's XDP buffers (struct tun_xdp_hdr at the start, the packet
+ * after the headroom) and handed to tun or tap many at a time with one
  * sendmsg(TUN_MSG_PTR). The receiver builds its skbs around the fragments,
  * so each packet is copied once. Everything here runs under vq.mutex.
  */
@@ -14,6 +14,7 @@
 #include <linux/virtio_byteorder.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
+#include <net/sock.h>
 
 #include "net.h"
 
@@ -22,7 +23,20 @@ module_param(tx_batch, uint, 0444);
 MODULE_PARM_DESC(tx_batch,
 		 "Guest packets per sendmsg to tun/tap (TUN_MSG_PTR); 0: one sendmsg per packet. Default 64, range 0-64");
 
-enum { VHA_NET_TX_HEADROOM = XDP_PACKET_HEADROOM + NET_IP_ALIGN };
+/*
+ * Room before the packet: what an XDP program on the tap may use, if one
+ * is attached (tun marks its socket SOCK_XDP), else the stack's usual
+ * NET_SKB_PAD. Either holds struct tun_xdp_hdr and, apart from it, the
+ * tap's header copied just before the packet.
+ */
+static u32 headroom(const struct vha_net_vq *nvq)
+{
+	BUILD_BUG_ON(sizeof(struct tun_xdp_hdr) +
+		     sizeof(struct virtio_net_hdr_mrg_rxbuf) > NET_SKB_PAD);
+	if (sock_flag(vha_net_sock(nvq)->sk, SOCK_XDP))
+		return XDP_PACKET_HEADROOM + NET_IP_ALIGN;
+	return NET_SKB_PAD + NET_IP_ALIGN;
+}
 
 static unsigned int batch_max(void)
 {
@@ -35,16 +49,17 @@ static u32 hdr_len(const struct vha_net_vq *nvq)
 }
 
 /* Bytes of page fragment a packet of @len bytes takes (build_skb layout). */
-static u32 frag_size(u32 len)
+static u32 frag_size(u32 room, u32 len)
 {
-	return SKB_DATA_ALIGN(VHA_NET_TX_HEADROOM + len) +
+	return SKB_DATA_ALIGN(room + len) +
 	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 }
 
 /* Does the chain go through the batch? Its header is checked already. */
 bool vha_net_txq_fits(const struct vha_net_vq *nvq, const struct vha_chain *c)
 {
-	return batch_max() && frag_size(c->out_bytes - hdr_len(nvq)) <= PAGE_SIZE;
+	return batch_max() &&
+	       frag_size(headroom(nvq), c->out_bytes - hdr_len(nvq)) <= PAGE_SIZE;
 }
 
 /*
@@ -87,19 +102,17 @@ int vha_net_txq_add(struct vha_net_vq *nvq, const struct vha_chain *c)
 {
 	struct vha_net_txq *txq = nvq->txq;
 	u32 hlen = hdr_len(nvq), len = c->out_bytes - hlen;
-	u32 size = frag_size(len);
+	u32 room = headroom(nvq), size = frag_size(room, len);
 	struct tun_xdp_hdr *hdr;
 	struct xdp_buff *xdp;
 	void *buf, *src;
 	int ret;
 
-	BUILD_BUG_ON(sizeof(*hdr) + sizeof(struct virtio_net_hdr_mrg_rxbuf) >
-		     VHA_NET_TX_HEADROOM);
-	buf = page_frag_alloc(&txq->frag, size, GFP_KERNEL_ACCOUNT);
+	buf = vha_net_frag_alloc(&txq->frags, size);
 	if (!buf)
 		return -ENOMEM;
 	hdr = buf;
-	src = buf + VHA_NET_TX_HEADROOM - nvq->sock_hlen;
+	src = buf + room - nvq->sock_hlen;
 	ret = vha_iov_copy_from(src, c->iov, c->out_segs, nvq->vhost_hlen,
 				nvq->sock_hlen + len) ? -EFAULT : 0;
 	if (!ret)
@@ -111,7 +124,7 @@ int vha_net_txq_add(struct vha_net_vq *nvq, const struct vha_chain *c)
 	hdr->buflen = size;
 	xdp = &txq->xdp[txq->n++];
 	xdp_init_buff(xdp, size, NULL);
-	xdp_prepare_buff(xdp, buf, VHA_NET_TX_HEADROOM, len, false);
+	xdp_prepare_buff(xdp, buf, room, len, false);
 	return 0;
 }
 
@@ -175,13 +188,10 @@ bool vha_net_txq_want_flush(const struct vha_net_vq *nvq)
 	return full(nvq->txq);
 }
 
-/* Free the fragment cache (queue gone, nothing in flight from us). */
+/* Give up the batch pages (queue gone, nothing in flight from us). */
 void vha_net_txq_drain(struct vha_net_txq *txq)
 {
 	free_batch(txq);
 	txq->n = 0;
-	if (txq->frag.va)
-		__page_frag_cache_drain(virt_to_head_page(txq->frag.va),
-					txq->frag.pagecnt_bias);
-	txq->frag.va = NULL;
+	vha_net_frags_drain(&txq->frags);
 }

@@ -3,11 +3,12 @@
 #
 # bench_net.sh: vhost-accel's vhost_net against the distribution's, in one
 # VM boot. Each round runs vha-net-bench (selftests/net/net_bench.c: TX and
-# RX packets/s at 64 and 1500 bytes, one-in-flight round-trip latency) on
-# ours (split and packed rings) and on the distribution's (split only: its
-# vhost_net has no packed ring), unloading one module and loading the other
-# in between; the order alternates from round to round. Then a table: per
-# metric the median, min and max of each side and ours/distro of medians.
+# RX packets/s and the device worker's CPU time per packet at 64 and 1500
+# bytes, one-in-flight round-trip latency) on ours (split and packed
+# rings) and on the distribution's (split only: its vhost_net has no packed
+# ring), unloading one module and loading the other in between; the order
+# alternates from round to round. Then a table: per metric the median,
+# min and max of each side and ours/distro of medians.
 # Ours-packed is compared against the distribution's split ring. Absolute
 # numbers under emulation mean little; compare the ratios. Besides the
 # ratio of medians, each row has the per-round ratios (ours and the distro
@@ -75,7 +76,8 @@ for r in $(seq 1 "$rounds"); do
 done
 ours_loaded || { insmod "$VHA_KMOD/vhost_net.ko"; fail=1; }
 
-# The table: lat_* are times (lower is better), the others are rates.
+# The table: lat_* are times and *_cpu_ns CPU time per packet (lower is
+# better), the others are rates.
 awk '
 function med(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++)
@@ -130,7 +132,7 @@ END {
 		so = stats("ours" SUBSEP order[r]); mo = m
 		sd = stats("distro" SUBSEP p[1] SUBSEP p[2] SUBSEP "split"); md = m
 		ratio = (sd != "" && md > 0) ? sprintf("%.2f", mo / md) : "-"
-		better = p[1] ~ /^lat/ ? "lower" : "higher"
+		better = p[1] ~ /^lat|_ns$/ ? "lower" : "higher"
 		pr = paired("ours" SUBSEP order[r], \
 			    "distro" SUBSEP p[1] SUBSEP p[2] SUBSEP "split")
 		printf "# %-7s %5s %-7s | %s | %32s | %s; %s (%s is better)\n", \

@@ -111,6 +111,13 @@ make_job() {
 		printf 'VHA_CMD=%q\n' "$cmd"
 		printf 'VHA_TESTS=%q\n' "$tests"
 		printf 'VHA_TEST_TIMEOUT=%q\n' "${VHA_TEST_TIMEOUT:-900}"
+		# the tests' and benchmarks' own knobs (BENCH_ROUNDS, ...)
+		local k
+		for k in $(compgen -e); do
+			case $k in
+			BENCH_* | NESTED_* | E2E_*) printf 'export %s=%q\n' "$k" "${!k}" ;;
+			esac
+		done
 		if [ "$host" = 1 ]; then
 			printf 'VHA_VERDICT=%q\n' "$job/verdict"
 			printf 'VHA_KLOG=%q\n' "$job/dmesg"

@@ -55,11 +55,12 @@ checkpatch:
 	./scripts/checkpatch.sh
 
 # Drop-in install over the distribution's vhost_net (DKMS=1: through DKMS).
+# DESTDIR=DIR stages the install under DIR (packaging).
 install: modules
-	./scripts/install.sh install --release $(KRELEASE) --kmod $(KOBJ) $(if $(filter 1,$(DKMS)),--dkms)
+	./scripts/install.sh install --release $(KRELEASE) --kmod $(KOBJ) $(if $(filter 1,$(DKMS)),--dkms) $(if $(DESTDIR),--root $(DESTDIR))
 
 uninstall:
-	./scripts/install.sh uninstall --release $(KRELEASE)
+	./scripts/install.sh uninstall --release $(KRELEASE) $(if $(DESTDIR),--root $(DESTDIR))
 
 # Userspace microbenchmarks (ring parsing); device benchmarks run in the VM.
 bench: user

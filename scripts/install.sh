@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# install.sh install|uninstall [--dkms] [--kmod DIR] [--release R]
+# install.sh install|uninstall [--dkms] [--kmod DIR] [--release R] [--root DIR]
 #
 # Install our modules as a drop-in for the distribution's vhost_net: into
 # /lib/modules/R/updates/vhost-accel (depmod prefers updates/), then
@@ -12,25 +12,49 @@
 # /lib/modules/R/updates/dkms); DKMS's kernel hook then builds them for
 # every kernel installed later. Either install replaces the other kind.
 # uninstall removes both kinds, so the distribution's modules load again.
+# --root DIR stages everything under DIR instead of / (DIR/lib/modules,
+# DIR/usr/src, DIR/var/lib/dkms; depmod -b DIR), building against the
+# real /lib/modules/R/build: for packaging, and for the DKMS test.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 action=${1:-}
 shift || true
-dkms=0 kmod="" release=$(uname -r)
+dkms=0 kmod="" release=$(uname -r) stage=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dkms) dkms=1; shift ;;
 	--kmod) kmod=$2; shift 2 ;;
 	--release) release=$2; shift 2 ;;
+	--root) stage=$(realpath "$2"); shift 2 ;;
 	*) echo "install.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"/\1/p' "$root/dkms.conf")
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$root/dkms.conf")
-dest=/lib/modules/$release/updates/vhost-accel
+modules=$stage/lib/modules
+sources=$stage/usr/src
+dest=$modules/$release/updates/vhost-accel
+headers=/lib/modules/$release/build
 
 die() { echo "install.sh: $*" >&2; exit 1; }
+
+# dkms and depmod on the staged trees (the real ones without --root).
+dk() {
+	local action=$1
+	shift
+	if [ -z "$stage" ]; then
+		dkms "$action" "$@"
+		return
+	fi
+	mkdir -p "$stage/var/lib/dkms" "$sources"
+	dkms "$action" --dkmstree "$stage/var/lib/dkms" --sourcetree "$sources" \
+		--installtree "$modules" --kernelsourcedir "$headers" --no-depmod "$@"
+}
+
+run_depmod() {
+	if [ -z "$stage" ]; then depmod -a "$release"; else depmod -b "$stage" -a "$release"; fi
+}
 
 # The module names dkms.conf declares, one a line.
 dkms_modules() {
@@ -40,14 +64,14 @@ dkms_modules() {
 # The versions of our package DKMS knows (added, built or installed).
 dkms_versions() {
 	command -v dkms > /dev/null || return 0
-	dkms status -m "$name" | sed -n "s|^$name/\([^,:]*\)[,:].*|\1|p" | sort -u
+	dk status -m "$name" | sed -n "s|^$name/\([^,:]*\)[,:].*|\1|p" | sort -u
 }
 
 remove_dkms() {
 	local v
 	for v in $(dkms_versions); do
-		dkms remove -m "$name" -v "$v" --all
-		rm -rf "/usr/src/$name-$v"
+		dk remove -m "$name" -v "$v" --all
+		rm -rf "${sources:?}/$name-$v"
 	done
 }
 
@@ -62,7 +86,7 @@ install_plain() {
 		n=$((n + 1))
 	done
 	[ "$n" -gt 0 ] || die "no modules in $kmod (run make first)"
-	depmod -a "$release"
+	run_depmod
 	echo "install.sh: $n modules in $dest; 'modprobe vhost_net' now loads vhost-accel's"
 }
 
@@ -84,7 +108,7 @@ copy_sources() {
 check_dkms_installed() {
 	local m missing=0
 	for m in $(dkms_modules); do
-		compgen -G "/lib/modules/$release/updates/dkms/$m.ko*" > /dev/null && continue
+		compgen -G "$modules/$release/updates/dkms/$m.ko*" > /dev/null && continue
 		echo "install.sh: DKMS did not install $m for $release" >&2
 		missing=1
 	done
@@ -92,25 +116,27 @@ check_dkms_installed() {
 }
 
 install_dkms() {
-	local src=/usr/src/$name-$version
+	local src=$sources/$name-$version
 	command -v dkms > /dev/null || die "dkms is not installed (apt-get install dkms)"
-	[ -e "/lib/modules/$release/build" ] ||
-		die "no kernel headers for $release (/lib/modules/$release/build)"
+	[ -e "$headers" ] || die "no kernel headers for $release ($headers)"
 	remove_dkms
 	rm -rf "$dest" "$src"
+	mkdir -p "$modules/$release"
 	copy_sources "$src"
-	dkms add -m "$name" -v "$version"
-	dkms install -m "$name" -v "$version" -k "$release"
+	dk add -m "$name" -v "$version"
+	dk install -m "$name" -v "$version" -k "$release"
 	check_dkms_installed
+	[ -z "$stage" ] || run_depmod
 	echo "install.sh: DKMS built $name $version for $release; 'modprobe vhost_net' now loads vhost-accel's"
 }
 
-# dkms remove runs depmod itself: run it again only for a plain install.
+# dkms remove runs depmod itself (not on a staged tree): run it again only
+# for a plain install or a stage.
 uninstall() {
 	remove_dkms
-	if [ -d "$dest" ]; then
+	if [ -d "$dest" ] || [ -n "$stage" ]; then
 		rm -rf "$dest"
-		depmod -a "$release"
+		run_depmod
 	fi
 	echo "install.sh: removed; 'modprobe vhost_net' loads the distribution's again"
 }
@@ -118,5 +144,5 @@ uninstall() {
 case "$action" in
 install) if [ "$dkms" = 1 ]; then install_dkms; else install_plain; fi ;;
 uninstall) uninstall ;;
-*) echo "usage: install.sh install|uninstall [--dkms] [--kmod DIR] [--release R]" >&2; exit 2 ;;
+*) echo "usage: install.sh install|uninstall [--dkms] [--kmod DIR] [--release R] [--root DIR]" >&2; exit 2 ;;
 esac

@@ -78,6 +78,20 @@ struct bench {
 static uint8_t frame[NT_MAX_FRAME], got[NT_MAX_FRAME];
 static double samples[NB_MAX_SAMPLES];
 static int failures;
+/* Notifications each way during a point: kicks we sent, calls we slept on. */
+static unsigned long kicks, sleeps;
+
+/* Publish what was added to queue @idx; kick if the device asked for it. */
+static void kick(struct nt_guest *g, unsigned int idx)
+{
+	struct vha_drv *d = &g->vt.vq[idx].drv;
+
+	vha_drv_publish(d);
+	if (vha_drv_need_kick(d)) {
+		kicks++;
+		vha_vt_kick(&g->vt, idx);
+	}
+}
 
 static double now_s(void)
 {
@@ -240,9 +254,9 @@ static unsigned int post_many(struct nt_guest *g, unsigned int idx,
 
 	while (n < max && !post(g, idx, len))
 		if (++n % NB_BURST == 0)
-			nt_kick(g, idx);
+			kick(g, idx);
 	if (n % NB_BURST)
-		nt_kick(g, idx);
+		kick(g, idx);
 	return n;
 }
 
@@ -281,8 +295,10 @@ static int wait_used(struct nt_guest *g, unsigned int idx, uint16_t after)
 	int ret = 1;
 
 	vha_drv_delay_cb(d, after ? after : 1);
-	if (!nt_used_pending(g, idx))
+	if (!nt_used_pending(g, idx)) {
+		sleeps++;
 		ret = vha_vt_wait(&g->vt, idx, NB_WAIT_MS);
+	}
 	vha_drv_disable_cb(d);
 	return ret;
 }
@@ -437,7 +453,7 @@ static int round_trip(struct bench *b, size_t len)
 
 	if (post(g, NT_TX, g->hlen + len))
 		return -ENOSPC;
-	nt_kick(g, NT_TX);
+	kick(g, NT_TX);
 	n = nt_tap_recv(&b->tap, got, sizeof(got), NB_WAIT_MS);
 	if (n <= 0)
 		return n ? n : -ETIMEDOUT;
@@ -515,7 +531,7 @@ static int lat_tx_us(struct bench *b, size_t len, double secs, double *us)
 		t = now_s();
 		if (post(g, NT_TX, g->hlen + len))
 			return -ENOSPC;
-		nt_kick(g, NT_TX);
+		kick(g, NT_TX);
 		while (!(r = reap(g, NT_TX, 0)))
 			if (wait_used(g, NT_TX, 1) <= 0)
 				return -ETIMEDOUT;
@@ -576,8 +592,12 @@ static void point(bool packed, const char *metric, const char *cost,
 		failures++;
 		return;
 	}
+	kicks = 0;
+	sleeps = 0;
 	ret = fn(&b, len, secs, &v);
 	bench_close(&b);
+	printf("# %s %zu %s: %lu kicks sent, %lu sleeps on a call\n", metric,
+	       len, b.ring, kicks, sleeps);
 	if (ret) {
 		printf("# error metric=%s size=%zu ring=%s: %s\n", metric, len,
 		       b.ring, strerror(-ret));

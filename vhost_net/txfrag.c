@@ -71,13 +71,15 @@ static void retire_current(struct vha_net_frags *f)
 }
 
 /*
- * Move on to a page with room: the next slot whose page came back to us,
+ * Move on to a page with room: the first page that came back to us,
+ * looking at the one just used up first (its fragments often went out
+ * with the batch just flushed, and it is the page still in the caches),
  * else a fresh page in the next slot (its old page, if any, goes with its
  * last fragment). -ENOMEM if no page could be allocated.
  */
 static int next_page(struct vha_net_frags *f)
 {
-	unsigned int i, slot = (f->cur + 1) % VHA_NET_FRAG_PAGES;
+	unsigned int i, slot = f->cur;
 	struct page *page;
 
 	retire_current(f);

@@ -15,7 +15,10 @@
  *           on the tap's rx_packets (frames the stack received), per second.
  *           Nobody reads them: the stack drops them (unknown ethertype).
  *           The guest asks for a used notification after 3/4 of what is in
- *           flight (as virtio-net's enable_cb_delayed).
+ *           flight (as virtio-net's enable_cb_delayed). The 64000-byte
+ *           point sends TCP frames with a TSO header (gso_size 1448) from
+ *           a ring of 64 big buffers: what a guest's TCP stream sends; the
+ *           stack drops them unsegmented (not addressed to it).
  *   rx_pps  an AF_PACKET writer (sendmmsg, 32 a call, qdisc bypassed) sends
  *           into the tap -> vhost -> guest RX ring, at most 128 frames in
  *           flight; counted as used RX entries the guest saw, per second.
@@ -56,6 +59,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 
 #include "net_lib.h"
 
@@ -65,12 +69,16 @@ enum {
 	NB_RX_WINDOW = 128,	/* rx_pps: frames written, not yet received */
 	NB_WAIT_MS = 1000,
 	NB_MAX_SAMPLES = 200000,
+	NB_GSO = 64000,		/* tx_pps of TCP frames this long (TSO) */
+	NB_GSO_RING = 64,
+	NB_GSO_BUF = 65536 + 128,
 };
 
 struct bench {
 	struct nt_tap tap;
 	struct nt_guest g;
 	const char *ring;
+	bool gso;		/* TX of 64 KB TCP frames: big buffers */
 	int worker;		/* the device's worker thread, 0 if not found */
 	double cpu_ns;		/* its CPU time per packet, < 0 if unknown */
 };
@@ -172,6 +180,10 @@ static int bench_open(struct bench *b, bool packed)
 
 	nt_default_cfg(&cfg);
 	cfg.packed = packed;
+	if (b->gso) {
+		cfg.num = NB_GSO_RING;
+		cfg.tx_bufsz = NB_GSO_BUF;
+	}
 	ret = nt_tap_open(&b->tap, "vhab0", true, NB_TAP_HLEN, 1);
 	if (ret)
 		return ret;
@@ -205,16 +217,32 @@ static uint64_t buf_gpa(const struct nt_queue *q, uint32_t bn)
 }
 
 /* Every TX buffer holds a zero header and the frame: posts copy nothing. */
+/*
+ * Every TX buffer holds a header and the frame: posts copy nothing. A
+ * frame of NB_GSO bytes is a TCP segment for the tap to offload, as a
+ * guest's TSO sends it (header as in selftests/net/net_test.c).
+ */
 static void tx_fill(struct nt_guest *g, size_t len)
 {
 	struct nt_queue *q = &g->q[NT_TX];
+	struct virtio_net_hdr_mrg_rxbuf h = {};
 	uint8_t *p;
 	uint32_t bn;
 
-	nt_frame(frame, len, 0, 0);
+	if (len == NB_GSO) {
+		nt_tcp_gso_frame(frame, len - 54, 0);
+		h.hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h.hdr.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		h.hdr.hdr_len = 54;
+		h.hdr.gso_size = 1448;
+		h.hdr.csum_start = 34;
+		h.hdr.csum_offset = 16;
+	} else {
+		nt_frame(frame, len, 0, 0);
+	}
 	for (bn = 0; bn < q->num; bn++) {
 		p = vha_vt_ptr(&g->vt, buf_gpa(q, bn), g->hlen + len);
-		memset(p, 0, g->hlen);
+		memcpy(p, &h, g->hlen);
 		memcpy(p + g->hlen, frame, len);
 	}
 }
@@ -581,7 +609,8 @@ typedef int (*bench_fn)(struct bench *b, size_t len, double secs,
 static void point(bool packed, const char *metric, const char *cost,
 		  bench_fn fn, size_t len, double secs)
 {
-	struct bench b = { .ring = packed ? "packed" : "split" };
+	struct bench b = { .ring = packed ? "packed" : "split",
+			   .gso = len == NB_GSO };
 	double v = 0;
 	int ret;
 
@@ -646,6 +675,7 @@ int main(int argc, char **argv)
 	if (strstr(metrics, "tx")) {
 		point(packed, "tx_pps", "tx_cpu_ns", tx_pps, 64, secs);
 		point(packed, "tx_pps", "tx_cpu_ns", tx_pps, 1500, secs);
+		point(packed, "tx_pps", "tx_cpu_ns", tx_pps, NB_GSO, secs);
 	}
 	if (strstr(metrics, "rx")) {
 		point(packed, "rx_pps", "rx_cpu_ns", rx_pps, 64, secs);

@@ -118,6 +118,20 @@ static void diag(const char *what, size_t len, const char *ring,
 	fflush(stdout);
 }
 
+/* The first number in the file at @path, or -1. */
+static long long read_number(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 /* The device's worker: the kthread named "vhost-<our pid>", 0 if none. */
 static int find_worker(void)
 {
@@ -149,20 +163,12 @@ static int find_worker(void)
 /* CPU time the worker has run, in ns (schedstat's first field), or -1. */
 static long long worker_ns(const struct bench *b)
 {
-	long long ns = -1;
 	char path[64];
-	FILE *f;
 
 	if (!b->worker)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", b->worker);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &ns) != 1)
-		ns = -1;
-	fclose(f);
-	return ns;
+	return read_number(path);
 }
 
 /* Worker CPU per packet since @ns0 (from worker_ns()) into b->cpu_ns. */
@@ -334,18 +340,10 @@ static int wait_used(struct nt_guest *g, unsigned int idx, uint16_t after)
 static long long tap_counter(const struct bench *b, const char *name)
 {
 	char path[128];
-	long long v = -1;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s",
 		 b->tap.name, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return read_number(path);
 }
 
 /* Wait for every TX buffer to come back (the ring quiet before close). */

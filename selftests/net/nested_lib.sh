@@ -34,9 +34,11 @@
 # probes or zeroes memory for nothing. These are boot-speed options only:
 # the vhost path is QEMU's default with vhost=on.
 #
-# Guests can boot side by side and take turns for their traffic: a guest
-# reports NESTED-READY once booted, then waits until the VM answers its
-# ping, which the VM allows by giving its tap an address (nested_go).
+# A guest reports NESTED-READY once booted, then waits until the VM
+# answers its ping, which the VM allows by giving its tap an address
+# (nested_go). Guests could so boot side by side and take turns for their
+# traffic, but both callers run them one at a time: two at once under KVM
+# on the VM's emulated SVM broke twice in CI (see e2e_qemu.sh).
 #
 # Use: nested_prepare DIR (once per VM boot); nested_server_start;
 # nested_start NAME ... for each guest; then per guest nested_wait_ready

@@ -11,6 +11,7 @@
 # Each guest runs VHA_DEMO_RUNS (5) iperf3 runs of VHA_DEMO_SECS (3)
 # seconds per direction; the demo shows their median and range: single
 # TCP runs under emulation inside emulation vary several-fold.
+# VHA_DEMO_ORDER ("ours off distro") is the order the guests run in.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -134,10 +135,10 @@ label() {
 }
 
 # One guest at a time, each alone on the machine (a guest booting beside
-# another's traffic takes CPU from it): ours, then vhost=off, then Debian's
-# module replaces ours for the third.
+# another's traffic takes CPU from it), in $order; Debian's vhost_net
+# replaces ours for its guest.
 nested_demo() {
-	local t0 rc=0
+	local t0 rc=0 c idx=0
 
 	t0=$(date +%s)
 	echo "===== nested guest: iperf3 on three vhost-net back ends"
@@ -149,15 +150,17 @@ nested_demo() {
 	trap 'nested_stop_all; use_our_vhost_net' EXIT
 	trap 'exit 1' TERM INT
 	nested_server_start
-	echo "--- /dev/vhost-net: $(which_vhost_net)"
-	nested_start ours on split 0 "$secs" 1 0 "$runs"
-	run_config ours || rc=1
-	nested_start off off split 1 "$secs" 1 0 "$runs"
-	run_config off || rc=1
-	use_distro_vhost_net
-	echo "--- /dev/vhost-net: $(which_vhost_net)"
-	nested_start distro on split 2 "$secs" 1 0 "$runs"
-	run_config distro || rc=1
+	for c in $order; do
+		case $c in
+		distro) use_distro_vhost_net ;;
+		*) use_our_vhost_net ;;
+		esac
+		echo "--- $c: /dev/vhost-net is $(which_vhost_net)"
+		nested_start "$c" "$([ "$c" = off ] && echo off || echo on)" split \
+			"$idx" "$secs" 1 0 "$runs"
+		run_config "$c" || rc=1
+		idx=$((idx + 1))
+	done
 	use_our_vhost_net
 	echo "--- /dev/vhost-net: $(which_vhost_net) again"
 	table
@@ -170,6 +173,7 @@ if [ "${1:-}" = --in-vm ]; then
 	set +e
 	secs=${VHA_DEMO_SECS:-3}
 	runs=${VHA_DEMO_RUNS:-5}
+	order=${VHA_DEMO_ORDER:-ours off distro}
 	export NESTED_TIMEOUT=${NESTED_TIMEOUT:-1800}
 	show_modules
 	if [ "$VHA_KERNEL_KIND" != distro ]; then
@@ -184,4 +188,5 @@ fi
 make -s all
 kind=${VHA_DEMO_KERNEL:-distro}
 exec ./selftests/vm/run.sh --kernel "$kind" --timeout 3600 -- \
-	"VHA_DEMO_SECS=${VHA_DEMO_SECS:-3} VHA_DEMO_RUNS=${VHA_DEMO_RUNS:-5} selftests/demo.sh --in-vm"
+	"VHA_DEMO_SECS=${VHA_DEMO_SECS:-3} VHA_DEMO_RUNS=${VHA_DEMO_RUNS:-5}" \
+	"VHA_DEMO_ORDER='${VHA_DEMO_ORDER:-ours off distro}' selftests/demo.sh --in-vm"

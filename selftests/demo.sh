@@ -153,7 +153,8 @@ nested_demo() {
 	for c in $order; do
 		case $c in
 		distro) use_distro_vhost_net ;;
-		*) use_our_vhost_net ;;
+		ours | off) use_our_vhost_net ;;
+		*) echo "VHA_DEMO_ORDER: unknown guest $c (ours, off, distro)"; rc=1; continue ;;
 		esac
 		echo "--- $c: /dev/vhost-net is $(which_vhost_net)"
 		nested_start "$c" "$([ "$c" = off ] && echo off || echo on)" split \
@@ -184,9 +185,16 @@ if [ "${1:-}" = --in-vm ]; then
 	exit
 fi
 
+order=${VHA_DEMO_ORDER:-ours off distro}
+for c in $order; do
+	case $c in
+	ours | off | distro) ;;
+	*) echo "demo.sh: VHA_DEMO_ORDER: unknown guest '$c' (ours, off, distro)" >&2; exit 2 ;;
+	esac
+done
 ./scripts/install-deps.sh
 make -s all
 kind=${VHA_DEMO_KERNEL:-distro}
 exec ./selftests/vm/run.sh --kernel "$kind" --timeout 3600 -- \
 	"VHA_DEMO_SECS=${VHA_DEMO_SECS:-3} VHA_DEMO_RUNS=${VHA_DEMO_RUNS:-5}" \
-	"VHA_DEMO_ORDER='${VHA_DEMO_ORDER:-ours off distro}' selftests/demo.sh --in-vm"
+	"VHA_DEMO_ORDER='$order' selftests/demo.sh --in-vm"

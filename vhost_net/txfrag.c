@@ -83,15 +83,12 @@ static int next_page(struct vha_net_frags *f)
 	struct page *page;
 
 	retire_current(f);
-	for (i = 0; i < VHA_NET_FRAG_PAGES; i++) {
-		if (slot_reusable(f, slot))
-			break;
+	for (i = 0; i < VHA_NET_FRAG_PAGES && !slot_reusable(f, slot); i++)
 		slot = (slot + 1) % VHA_NET_FRAG_PAGES;
-	}
 	if (i == VHA_NET_FRAG_PAGES)
 		slot = (f->cur + 1) % VHA_NET_FRAG_PAGES;
 	page = f->page[slot];
-	if (!page || page_ref_count(page) != 1 || page_is_pfmemalloc(page)) {
+	if (!page || i == VHA_NET_FRAG_PAGES) {
 		page = page_new();
 		if (!page)
 			return -ENOMEM;

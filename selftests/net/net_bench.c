@@ -222,11 +222,10 @@ static uint64_t buf_gpa(const struct nt_queue *q, uint32_t bn)
 	return q->pool + (uint64_t)bn * q->bufsz;
 }
 
-/* Every TX buffer holds a zero header and the frame: posts copy nothing. */
 /*
  * Every TX buffer holds a header and the frame: posts copy nothing. A
  * frame of NB_GSO bytes is a TCP segment for the tap to offload, as a
- * guest's TSO sends it (header as in selftests/net/net_test.c).
+ * guest's TSO sends it.
  */
 static void tx_fill(struct nt_guest *g, size_t len)
 {
@@ -237,12 +236,7 @@ static void tx_fill(struct nt_guest *g, size_t len)
 
 	if (len == NB_GSO) {
 		nt_tcp_gso_frame(frame, len - 54, 0);
-		h.hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		h.hdr.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-		h.hdr.hdr_len = 54;
-		h.hdr.gso_size = 1448;
-		h.hdr.csum_start = 34;
-		h.hdr.csum_offset = 16;
+		nt_tcp_gso_hdr(&h);
 	} else {
 		nt_frame(frame, len, 0, 0);
 	}

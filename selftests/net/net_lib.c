@@ -630,6 +630,18 @@ size_t nt_tcp_gso_frame(uint8_t *buf, size_t payload, uint32_t seq)
 	return len;
 }
 
+/* The virtio-net header a guest's TSO puts before nt_tcp_gso_frame(). */
+void nt_tcp_gso_hdr(struct virtio_net_hdr_mrg_rxbuf *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->hdr.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h->hdr.hdr_len = 54;
+	h->hdr.gso_size = 1448;
+	h->hdr.csum_start = 34;
+	h->hdr.csum_offset = 16;
+}
+
 long long nt_stat(const char *name)
 {
 	char key[64];

@@ -103,6 +103,8 @@ int nt_used_pending(struct nt_guest *g, unsigned int idx);
 size_t nt_frame(uint8_t *buf, size_t len, uint32_t seq, uint8_t flow);
 size_t nt_udp_frame(uint8_t *buf, size_t len, uint32_t seq, uint16_t port);
 size_t nt_tcp_gso_frame(uint8_t *buf, size_t payload, uint32_t seq);
+struct virtio_net_hdr_mrg_rxbuf;
+void nt_tcp_gso_hdr(struct virtio_net_hdr_mrg_rxbuf *h);
 uint32_t nt_frame_seq(const uint8_t *buf, size_t len);
 
 /* Module counters from debugfs (-1 if unreadable). */

@@ -319,15 +319,7 @@ static void test_tx(bool packed)
 		return;
 	}
 	for (i = 0; i < 3; i++) {
-		struct virtio_net_hdr_mrg_rxbuf *h = (void *)hdr;
-
-		memset(hdr, 0, sizeof(hdr));
-		h->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		h->hdr.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-		h->hdr.hdr_len = 54;
-		h->hdr.gso_size = 1448;
-		h->hdr.csum_start = 34;
-		h->hdr.csum_offset = 16;
+		nt_tcp_gso_hdr((void *)hdr);
 		len = nt_tcp_gso_frame(frame, 65000 - i * 1000, i);
 		if (nt_tx_post(&e.g, hdr, frame, len, 4))
 			break;

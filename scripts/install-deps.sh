@@ -16,6 +16,8 @@ pkgs=(
 	clang libclang-rt-14-dev
 	# in-VM network and block tests
 	iproute2 iperf3 fio
+	# a second independent virtio driver for /dev/vhost-net (DPDK virtio_user)
+	dpdk-dev
 	dkms # make install DKMS=1 and selftests/modules/test_install_dkms.sh
 )
 

@@ -5,7 +5,8 @@
 # static checks and userspace unit tests on this host, then the selftest
 # suite in a VM on the debug kernel (KASAN, lockdep, kmemleak, UBSAN), and a
 # boot-and-load smoke and the end-to-end test with unmodified QEMU on
-# Debian's own kernel. Ends with one line "N passed, N failed" (", N
+# Debian's own kernel, and DPDK's virtio_user as a second independent driver
+# of /dev/vhost-net. Ends with one line "N passed, N failed" (", N
 # skipped" if any); non-zero exit on any failure.
 #
 # VHA_CHECK_STAGES selects stages (default "static unit runner debug distro").
@@ -90,9 +91,9 @@ for s in $stages; do
 		add_vm_result "$log/debug.result"
 		;;
 	distro)
-		stage "VM on Debian's kernel: load smoke, QEMU end to end"
+		stage "VM on Debian's kernel: load smoke, QEMU end to end, DPDK virtio_user"
 		rm -f "$log/distro.result"
-		./selftests/vm/run.sh --kernel distro --suite --tests 'selftests/modules/test_load_unload.sh selftests/modules/test_devnodes.sh selftests/modules/test_coexist.sh selftests/net/e2e_qemu.sh' \
+		./selftests/vm/run.sh --kernel distro --suite --tests 'selftests/modules/test_load_unload.sh selftests/modules/test_devnodes.sh selftests/modules/test_coexist.sh selftests/net/e2e_qemu.sh selftests/net/dpdk_virtio_user.sh' \
 			--result "$log/distro.result" 2>&1 | tee "$log/distro.log"
 		add_vm_result "$log/distro.result"
 		;;

@@ -34,10 +34,9 @@ int vha_dev_init(struct vha_dev *dev, struct vha_vq **vqs, unsigned int nvqs,
 	dev->log_ctx = NULL;
 	xa_init_flags(&dev->workers, XA_FLAGS_ALLOC);
 	spin_lock_init(&dev->msg_lock);
-	INIT_LIST_HEAD(&dev->read_list);
-	INIT_LIST_HEAD(&dev->pending_list);
+	dev->msg_seq = 0;
 	init_waitqueue_head(&dev->msg_wait);
-	dev->nmsgs = 0;
+	dev->nworkers = 0;
 	dev->iotlb_batch = false;
 	dev->umem = vha_umem_empty();
 	if (!dev->umem)
@@ -51,6 +50,7 @@ int vha_dev_init(struct vha_dev *dev, struct vha_vq **vqs, unsigned int nvqs,
 		vq->kick = NULL;
 		vq->call_ctx = NULL;
 		vq->error_ctx = NULL;
+		vq->miss.state = VHA_MISS_NONE;
 		RCU_INIT_POINTER(vq->worker, NULL);
 		mutex_init(&vq->mutex);
 		vha_poll_init(&vq->poll, vq->handle_kick, EPOLLIN, vq);
@@ -185,14 +185,16 @@ void vha_dev_stop(struct vha_dev *dev)
 EXPORT_SYMBOL_GPL(vha_dev_stop);
 
 /*
- * Wait for all work queued so far on every worker of @dev. Hold dev->mutex
- * (or be the only user left, at release). Never with a vq mutex held.
+ * Wait for all work queued so far on every worker of @dev. Hold dev->mutex,
+ * which keeps the workers from being freed under the walk (release takes
+ * it too). Never with a vq mutex held.
  */
 void vha_dev_flush(struct vha_dev *dev)
 {
 	struct vha_worker *worker;
 	unsigned long id;
 
+	lockdep_assert_held(&dev->mutex);
 	xa_for_each(&dev->workers, id, worker)
 		vha_worker_flush(worker);
 }
@@ -221,7 +223,7 @@ static void dev_release_all(struct vha_dev *dev)
 	destroy_workers(dev);
 	reset_vqs(dev);
 	free_iovs(dev);
-	vha_iotlb_msgs_free(dev);
+	vha_iotlb_misses_clear(dev);
 	vha_iotlb_free(dev->iotlb);
 	dev->iotlb = NULL;
 	dev->iotlb_batch = false;

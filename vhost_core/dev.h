@@ -8,7 +8,6 @@
 #ifndef _VHA_DEV_H
 #define _VHA_DEV_H
 
-#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/spinlock.h>
@@ -27,6 +26,12 @@ struct vha_dev_config {
 	unsigned int weight_bytes;	/* per-kick work limit, bytes */
 	u64 features;			/* what GET_FEATURES offers */
 	u64 backend_features;		/* what GET_BACKEND_FEATURES offers */
+	/*
+	 * Optional: called for each vq, with its mutex held, right after
+	 * SET_FEATURES changed its acked features, so that what the device
+	 * derives from them changes in the same locked section.
+	 */
+	void (*features_changed)(struct vha_vq *vq);
 };
 
 struct vha_dev {
@@ -41,17 +46,16 @@ struct vha_dev {
 
 	struct mm_struct *mm;		/* owner's, NULL: no owner */
 	struct xarray workers;		/* id -> struct vha_worker */
+	unsigned int nworkers;		/* in workers, at most nvqs */
 	struct vha_umem *umem;		/* never NULL after init */
 	struct vha_iotlb *iotlb;	/* with VIRTIO_F_ACCESS_PLATFORM */
 	u64 log_base;			/* owner VA of the dirty bitmap */
 	struct eventfd_ctx *log_ctx;
 
-	/* IOTLB messages to and from userspace (read/write on the fd). */
-	spinlock_t msg_lock;		/* protects the lists and nmsgs */
-	unsigned int nmsgs;		/* nodes on both lists */
-	struct list_head read_list;	/* misses userspace has not read */
-	struct list_head pending_list;	/* misses read, awaiting an update */
-	wait_queue_head_t msg_wait;	/* readers of read_list */
+	/* IOTLB misses for userspace (read/write on the fd, iotlb_msg.c). */
+	spinlock_t msg_lock;		/* protects msg_seq and every vq->miss */
+	u64 msg_seq;			/* next miss's number */
+	wait_queue_head_t msg_wait;	/* readers waiting for a miss */
 	bool iotlb_batch;		/* dev->mutex: inside BATCH_BEGIN/END */
 };
 

@@ -81,10 +81,15 @@ int vha_dev_set_features(struct vha_dev *dev, u64 features)
 		old = dev->iotlb;
 		dev->iotlb = NULL;
 	}
-	for (i = 0; i < dev->nvqs; i++)
+	for (i = 0; i < dev->nvqs; i++) {
 		dev->vqs[i]->acked_features = features;
+		if (dev->cfg.features_changed)
+			dev->cfg.features_changed(dev->vqs[i]);
+	}
 	update_mems(dev);
 	vha_dev_unlock_vqs(dev);
+	if (old)
+		vha_iotlb_misses_clear(dev);
 	vha_iotlb_free(old);
 out:
 	mutex_unlock(&dev->mutex);

@@ -41,6 +41,6 @@ int vha_iotlb_lookup(struct vha_iotlb *iotlb, u64 iova,
 		     const struct vha_iotlb_map **out);
 
 int vha_iotlb_miss(struct vha_vq *vq, u64 iova, u8 perm);
-void vha_iotlb_msgs_free(struct vha_dev *dev);
+void vha_iotlb_misses_clear(struct vha_dev *dev);
 
 #endif

@@ -7,22 +7,13 @@
  * VHOST_BACKEND_F_IOTLB_BATCH is acked. A write of a bad message returns
  * -EINVAL (unparsable) or -EFAULT (rejected), as upstream.
  */
-#include <linux/slab.h>
+#include <linux/overflow.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/vhost.h>
 
 #include "dev.h"
 #include "iotlb.h"
-
-/* Misses queued per device at most; more are dropped until some are read. */
-enum { VHA_IOTLB_MAX_MSGS = 256 };
-
-struct msg_node {
-	struct list_head link;
-	struct vha_vq *vq;		/* the queue waiting for the answer */
-	struct vhost_iotlb_msg msg;
-};
 
 static bool backend_has(struct vha_dev *dev, unsigned int bit)
 {
@@ -31,105 +22,123 @@ static bool backend_has(struct vha_dev *dev, unsigned int bit)
 }
 
 /*
+ * Misses are kept one per queue, not queued: a handler stops at the first
+ * address that misses and finds the same one when it runs again, so only
+ * the latest miss of a queue is worth an answer. Userspace that never
+ * answers (a guest pointing at I/O addresses its vIOMMU does not map) thus
+ * costs nothing and blocks nobody: the miss stays, read or not, until an
+ * update maps it, the queue misses elsewhere, or the owner is reset; a
+ * queue that misses again at an address already read re-sends it.
+ */
+
+/*
  * Report a miss on @iova to userspace. Hold vq->mutex. Returns -EAGAIN for
  * the caller to stop; the queue is kicked again when an update covers @iova.
  */
 int vha_iotlb_miss(struct vha_vq *vq, u64 iova, u8 perm)
 {
 	struct vha_dev *dev = vq->dev;
-	struct msg_node *node;
+	struct vha_vq_miss *m = &vq->miss;
+	bool news = false;
 
 	lockdep_assert_held(&vq->mutex);
-	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
-	if (!node)
-		return -ENOMEM;
-	node->vq = vq;
-	node->msg.iova = iova;
-	node->msg.perm = perm;
-	node->msg.type = VHOST_IOTLB_MISS;
 	spin_lock(&dev->msg_lock);
-	if (dev->nmsgs < VHA_IOTLB_MAX_MSGS) {
-		list_add_tail(&node->link, &dev->read_list);
-		dev->nmsgs++;
-		node = NULL;
+	if (m->state != VHA_MISS_UNREAD || m->iova != iova ||
+	    m->perm != perm) {
+		m->iova = iova;
+		m->perm = perm;
+		m->state = VHA_MISS_UNREAD;
+		m->seq = dev->msg_seq++;
+		news = true;
 	}
 	spin_unlock(&dev->msg_lock);
-	kfree(node);
-	wake_up_interruptible_poll(&dev->msg_wait, EPOLLIN | EPOLLRDNORM);
+	if (news)
+		wake_up_interruptible_poll(&dev->msg_wait,
+					   EPOLLIN | EPOLLRDNORM);
 	return -EAGAIN;
 }
 
-/* Free every queued message (release, reset). */
-void vha_iotlb_msgs_free(struct vha_dev *dev)
+/* Forget every miss (release, reset, IOTLB turned off). */
+void vha_iotlb_misses_clear(struct vha_dev *dev)
 {
-	struct msg_node *node, *next;
-	LIST_HEAD(all);
+	unsigned int i;
 
 	spin_lock(&dev->msg_lock);
-	list_splice_init(&dev->read_list, &all);
-	list_splice_init(&dev->pending_list, &all);
-	dev->nmsgs = 0;
+	for (i = 0; i < dev->nvqs; i++)
+		dev->vqs[i]->miss.state = VHA_MISS_NONE;
 	spin_unlock(&dev->msg_lock);
-	list_for_each_entry_safe(node, next, &all, link)
-		kfree(node);
 }
 
 /*
- * Kick the queues whose pending miss is now mapped. Outside a batch this
- * runs after every update; inside one, at BATCH_END.
+ * Kick the queues whose miss is now mapped. Outside a batch this runs
+ * after every update; inside one, at BATCH_END. Hold dev->mutex and every
+ * vq mutex (the IOTLB is stable).
  */
-static void notify_pending(struct vha_dev *dev)
+static void notify_mapped(struct vha_dev *dev)
 {
 	const struct vha_iotlb_map *map;
-	struct msg_node *node, *next;
+	struct vha_vq_miss *m;
+	unsigned int i;
 
 	spin_lock(&dev->msg_lock);
-	list_for_each_entry_safe(node, next, &dev->pending_list, link) {
-		if (!dev->iotlb ||
-		    !vha_iotlb_lookup(dev->iotlb, node->msg.iova, &map))
+	for (i = 0; i < dev->nvqs; i++) {
+		m = &dev->vqs[i]->miss;
+		if (m->state == VHA_MISS_NONE || !dev->iotlb ||
+		    !vha_iotlb_lookup(dev->iotlb, m->iova, &map))
 			continue;
-		vha_poll_queue(&node->vq->poll);
-		list_del(&node->link);
-		dev->nmsgs--;
-		kfree(node);
+		m->state = VHA_MISS_NONE;
+		vha_poll_queue(&dev->vqs[i]->poll);
 	}
 	spin_unlock(&dev->msg_lock);
 }
 
-static bool perm_ok(const struct vhost_iotlb_msg *m)
+/*
+ * An UPDATE maps [iova, iova + size) to owner memory [uaddr, uaddr + size):
+ * neither range may wrap, and the second must be user memory.
+ */
+static bool update_ok(const struct vhost_iotlb_msg *m, u64 *last)
 {
+	u64 uend;
+
 	if (!m->perm || (m->perm & ~VHOST_ACCESS_RW))
 		return false;
+	if (check_add_overflow(m->iova, m->size - 1, last) ||
+	    check_add_overflow(m->uaddr, m->size - 1, &uend))
+		return false;
 	return (u64)(unsigned long)m->uaddr == m->uaddr &&
-	       m->uaddr + m->size >= m->uaddr &&
 	       access_ok((void __user *)(unsigned long)m->uaddr, m->size);
 }
 
 static int update(struct vha_dev *dev, const struct vhost_iotlb_msg *m)
 {
+	u64 last;
 	int ret;
 
-	if (!dev->iotlb || !perm_ok(m))
+	if (!dev->iotlb || !update_ok(m, &last))
 		return -EFAULT;
-	ret = vha_iotlb_add(dev->iotlb, m->iova, m->iova + m->size - 1,
-			    m->uaddr, m->perm);
+	ret = vha_iotlb_add(dev->iotlb, m->iova, last, m->uaddr, m->perm);
 	if (ret)
 		return ret;
 	if (!dev->iotlb_batch)
-		notify_pending(dev);
+		notify_mapped(dev);
 	return 0;
 }
 
 /* Apply one message. Hold dev->mutex and every vq mutex. */
 static int apply_msg(struct vha_dev *dev, const struct vhost_iotlb_msg *m)
 {
+	u64 last;
+
 	switch (m->type) {
 	case VHOST_IOTLB_UPDATE:
 		return update(dev, m);
 	case VHOST_IOTLB_INVALIDATE:
 		if (!dev->iotlb)
 			return -EFAULT;
-		vha_iotlb_del(dev->iotlb, m->iova, m->iova + m->size - 1);
+		/* A range past the end of the space ends there. */
+		if (check_add_overflow(m->iova, m->size - 1, &last))
+			last = U64_MAX;
+		vha_iotlb_del(dev->iotlb, m->iova, last);
 		return 0;
 	case VHOST_IOTLB_BATCH_BEGIN:
 	case VHOST_IOTLB_BATCH_END:
@@ -137,7 +146,7 @@ static int apply_msg(struct vha_dev *dev, const struct vhost_iotlb_msg *m)
 			return -EINVAL;
 		dev->iotlb_batch = m->type == VHOST_IOTLB_BATCH_BEGIN;
 		if (!dev->iotlb_batch)
-			notify_pending(dev);
+			notify_mapped(dev);
 		return 0;
 	}
 	return -EINVAL;
@@ -202,30 +211,59 @@ ssize_t vha_dev_write_iter(struct vha_dev *dev, struct iov_iter *from)
 }
 EXPORT_SYMBOL_GPL(vha_dev_write_iter);
 
-static struct msg_node *dequeue(struct vha_dev *dev)
+/*
+ * Take the oldest miss not yet read, marking it read: 1 and *msg, or 0.
+ * *idx and *seq say which, for put_back().
+ */
+static int take_miss(struct vha_dev *dev, struct vhost_iotlb_msg *msg,
+		     unsigned int *idx, u64 *seq)
 {
-	struct msg_node *node;
+	struct vha_vq_miss *m, *first = NULL;
+	unsigned int i;
 
 	spin_lock(&dev->msg_lock);
-	node = list_first_entry_or_null(&dev->read_list, struct msg_node,
-					link);
-	if (node)
-		list_del(&node->link);
+	for (i = 0; i < dev->nvqs; i++) {
+		m = &dev->vqs[i]->miss;
+		if (m->state == VHA_MISS_UNREAD &&
+		    (!first || m->seq < first->seq)) {
+			first = m;
+			*idx = i;
+		}
+	}
+	if (first) {
+		first->state = VHA_MISS_READ;
+		*seq = first->seq;
+		memset(msg, 0, sizeof(*msg));
+		msg->iova = first->iova;
+		msg->perm = first->perm;
+		msg->type = VHOST_IOTLB_MISS;
+	}
 	spin_unlock(&dev->msg_lock);
-	return node;
+	return !!first;
 }
 
-/* Wait for a message: 1 and *out, or -EAGAIN / -ERESTARTSYS / -EBADFD. */
-static int wait_msg(struct vha_dev *dev, bool nonblock,
-		    struct msg_node **out)
+/* The copy to the reader failed: unread again, if nothing replaced it. */
+static void put_back(struct vha_dev *dev, unsigned int idx, u64 seq)
+{
+	struct vha_vq_miss *m = &dev->vqs[idx]->miss;
+
+	spin_lock(&dev->msg_lock);
+	if (m->state == VHA_MISS_READ && m->seq == seq)
+		m->state = VHA_MISS_UNREAD;
+	spin_unlock(&dev->msg_lock);
+}
+
+/* Wait for a miss: 1 and *msg, or -EAGAIN / -ERESTARTSYS / -EBADFD. */
+static int wait_miss(struct vha_dev *dev, bool nonblock,
+		     struct vhost_iotlb_msg *msg, unsigned int *idx, u64 *seq)
 {
 	DEFINE_WAIT(wait);
-	int ret = 1;
+	int ret;
 
 	for (;;) {
 		prepare_to_wait(&dev->msg_wait, &wait, TASK_INTERRUPTIBLE);
-		*out = dequeue(dev);
-		if (*out)
+		ret = take_miss(dev, msg, idx, seq);
+		if (ret)
 			break;
 		ret = -EAGAIN;
 		if (nonblock)
@@ -236,7 +274,6 @@ static int wait_msg(struct vha_dev *dev, bool nonblock,
 		ret = -EBADFD;
 		if (!READ_ONCE(dev->iotlb))
 			break;
-		ret = 1;
 		schedule();
 	}
 	finish_wait(&dev->msg_wait, &wait);
@@ -247,52 +284,41 @@ static int wait_msg(struct vha_dev *dev, bool nonblock,
 ssize_t vha_dev_read_iter(struct vha_dev *dev, struct iov_iter *to,
 			  bool nonblock)
 {
-	struct vhost_msg_v2 v2 = {};
-	struct vhost_msg v1 = {};
-	struct msg_node *node;
-	size_t size;
-	void *start;
+	struct vhost_msg_v2 v2 = { .type = VHOST_IOTLB_MSG_V2 };
+	struct vhost_msg v1 = { .type = VHOST_IOTLB_MSG };
+	bool is_v2 = backend_has(dev, VHOST_BACKEND_F_IOTLB_MSG_V2);
+	size_t size = is_v2 ? sizeof(v2) : sizeof(v1);
+	struct vhost_iotlb_msg *msg = is_v2 ? &v2.iotlb : &v1.iotlb;
+	void *start = is_v2 ? (void *)&v2 : (void *)&v1;
+	unsigned int idx;
+	u64 seq;
 	int ret;
 
-	ret = wait_msg(dev, nonblock, &node);
+	if (iov_iter_count(to) < size)
+		return -EINVAL;
+	ret = wait_miss(dev, nonblock, msg, &idx, &seq);
 	if (ret < 0)
 		return ret;
-	if (backend_has(dev, VHOST_BACKEND_F_IOTLB_MSG_V2)) {
-		v2.type = VHOST_IOTLB_MSG_V2;
-		v2.iotlb = node->msg;
-		start = &v2;
-		size = sizeof(v2);
-	} else {
-		v1.type = VHOST_IOTLB_MSG;
-		v1.iotlb = node->msg;
-		start = &v1;
-		size = sizeof(v1);
+	if (copy_to_iter(start, size, to) != size) {
+		put_back(dev, idx, seq);
+		return -EFAULT;
 	}
-	if (iov_iter_count(to) < size ||
-	    copy_to_iter(start, size, to) != size) {
-		spin_lock(&dev->msg_lock);
-		dev->nmsgs--;
-		spin_unlock(&dev->msg_lock);
-		kfree(node);
-		return -EINVAL;
-	}
-	spin_lock(&dev->msg_lock);
-	list_add_tail(&node->link, &dev->pending_list);
-	spin_unlock(&dev->msg_lock);
 	return size;
 }
 EXPORT_SYMBOL_GPL(vha_dev_read_iter);
 
-/* poll() on the device fd: readable when a miss waits, always writable. */
+/* poll() on the device fd: readable when a miss is unread, always writable. */
 __poll_t vha_dev_poll(struct vha_dev *dev, struct file *file,
 		      poll_table *wait)
 {
 	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+	unsigned int i;
 
 	poll_wait(file, &dev->msg_wait, wait);
 	spin_lock(&dev->msg_lock);
-	if (!list_empty(&dev->read_list))
-		mask |= EPOLLIN | EPOLLRDNORM;
+	for (i = 0; i < dev->nvqs; i++)
+		if (dev->vqs[i]->miss.state == VHA_MISS_UNREAD)
+			mask |= EPOLLIN | EPOLLRDNORM;
 	spin_unlock(&dev->msg_lock);
 	return mask;
 }

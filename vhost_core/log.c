@@ -9,6 +9,7 @@
 #include <linux/eventfd.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/uaccess.h>
 #include <linux/vhost.h>
 
@@ -22,9 +23,11 @@ enum {
 	VHA_BITS_PER_PAGE = PAGE_SIZE * BITS_PER_BYTE,
 };
 
+/* Bytes of bitmap for @umem; gpa_end may be near 2^64: no x + d - 1. */
 static u64 log_bytes(const struct vha_umem *umem)
 {
-	u64 pages = DIV_ROUND_UP(umem->gpa_end, 1ULL << VHA_LOG_PAGE_SHIFT);
+	u64 pages = (umem->gpa_end >> VHA_LOG_PAGE_SHIFT) +
+		    !!(umem->gpa_end & ((1ULL << VHA_LOG_PAGE_SHIFT) - 1));
 
 	return DIV_ROUND_UP(pages, BITS_PER_BYTE);
 }
@@ -99,21 +102,36 @@ static int log_gpa(struct vha_vq *vq, u64 gpa, u64 len)
 	return 0;
 }
 
-/* Log owner memory [hva, hva + len) at the guest pages that alias it. */
+/*
+ * Log owner memory [hva, hva + len) at every guest page that maps it: in
+ * each region that holds it, since a VMM may map the same memory at more
+ * than one guest address (and the destination of a migration must get the
+ * page whichever address the guest uses). Memory outside every region is
+ * not guest memory: nothing to log.
+ */
 static int log_hva(struct vha_vq *vq, u64 hva, u64 len)
 {
-	u64 gpa, chunk;
+	const struct vha_umem *umem = vq->dev->umem;
+	const struct vha_region *r;
+	u64 end, first, last;
+	unsigned int i;
 	int ret;
 
-	while (len) {
-		chunk = min(len, PAGE_SIZE - (hva & ~PAGE_MASK));
-		if (vha_umem_hva_to_gpa(vq->dev->umem, hva, &gpa)) {
-			ret = log_gpa(vq, gpa, chunk);
-			if (ret)
-				return ret;
-		}
-		hva += chunk;
-		len -= chunk;
+	if (!len)
+		return 0;
+	if (check_add_overflow(hva, len - 1, &end))
+		end = U64_MAX;
+	for (i = 0; i < umem->table.nr; i++) {
+		r = &umem->regions[i];
+		/* host + size - 1 does not wrap: vha_memtable_check() */
+		if (r->host > end || r->host + r->size - 1 < hva)
+			continue;
+		first = max(r->host, hva);
+		last = min(r->host + r->size - 1, end);
+		ret = log_gpa(vq, r->start + (first - r->host),
+			      last - first + 1);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -166,9 +184,12 @@ int vha_vq_log_chain(struct vha_vq *vq, const struct vha_chain *chain,
 EXPORT_SYMBOL_GPL(vha_vq_log_chain);
 
 /*
- * Log the ring area the device writes when it returns buffers: at the
- * address VHOST_SET_VRING_ADDR gave with VHOST_VRING_F_LOG for split rings
- * (as upstream), else where the ring's own address maps to.
+ * Log the ring area the device writes when it returns buffers. With an
+ * IOTLB the ring's address is an I/O virtual address (and so is QEMU's
+ * log_guest_addr): translate it and log the guest pages behind it, as
+ * upstream does since 2019. Else, for split rings, at the guest address
+ * VHOST_SET_VRING_ADDR gave with VHOST_VRING_F_LOG (as upstream); else at
+ * the guest pages the ring's own address maps to.
  */
 int vha_vq_log_used(struct vha_vq *vq)
 {
@@ -179,10 +200,10 @@ int vha_vq_log_used(struct vha_vq *vq)
 	if (!vha_vq_logging(vq))
 		return 0;
 	vha_ring_used_range(&vq->ring, &addr, &len);
-	if (vq->log_used && !vha_ring_is_packed(&vq->ring))
-		ret = log_gpa(vq, vq->log_addr, len);
-	else if (vq->dev->iotlb)
+	if (vq->dev->iotlb)
 		ret = log_addr(vq, addr, len);
+	else if (vq->log_used && !vha_ring_is_packed(&vq->ring))
+		ret = log_gpa(vq, vq->log_addr, len);
 	else
 		ret = log_hva(vq, addr, len);
 	if (!ret && vq->dev->log_ctx)

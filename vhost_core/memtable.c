@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest memory table: a sorted array of regions, looked up by binary search
- * after a check of the region that matched last. A table is built whole from
+ * Guest memory table: a sorted array of regions, looked up by vringh's
+ * inline binary search (vha_table_find()). A table is built whole from
  * userspace, validated (no overlap, no wrap, user addresses in range) and
  * then never modified, so the data path reads it without a lock of its own.
  */
@@ -122,56 +122,4 @@ int vha_umem_from_user(const struct vhost_memory __user *um,
 err:
 	vha_umem_free(mt);
 	return ret;
-}
-
-static bool region_has(const struct vha_region *r, u64 gpa)
-{
-	return gpa - r->start < r->size;
-}
-
-/* Find the region holding @gpa: 1 and *out, or 0 if none. */
-int vha_umem_lookup(struct vha_umem *mt, u64 gpa,
-		    const struct vha_region **out)
-{
-	unsigned int lo = 0, hi = mt->table.nr, mid;
-	unsigned int hint = READ_ONCE(mt->hint);
-
-	if (hint < mt->table.nr && region_has(&mt->regions[hint], gpa)) {
-		*out = &mt->regions[hint];
-		return 1;
-	}
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (gpa < mt->regions[mid].start) {
-			hi = mid;
-		} else if (!region_has(&mt->regions[mid], gpa)) {
-			lo = mid + 1;
-		} else {
-			WRITE_ONCE(mt->hint, mid);
-			*out = &mt->regions[mid];
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/*
- * Reverse lookup, for dirty logging of writes the device made through owner
- * addresses (rings, IOTLB-translated buffers): the guest-physical address of
- * @hva. 1 and *gpa, or 0 if no region maps it. A linear walk: it runs only
- * while dirty logging is on.
- */
-int vha_umem_hva_to_gpa(const struct vha_umem *mt, u64 hva, u64 *gpa)
-{
-	const struct vha_region *r;
-	unsigned int i;
-
-	for (i = 0; i < mt->table.nr; i++) {
-		r = &mt->regions[i];
-		if (hva - r->host < r->size) {
-			*gpa = r->start + (hva - r->host);
-			return 1;
-		}
-	}
-	return 0;
 }

@@ -18,7 +18,6 @@ struct vhost_memory;
 struct vha_umem {
 	struct vha_memtable table;	/* what vringh walks; points to regions */
 	u64 gpa_end;			/* end of the highest region (0: none) */
-	unsigned int hint;		/* last region hit; racy, only a hint */
 	struct vha_region regions[];
 };
 
@@ -28,8 +27,5 @@ int vha_umem_from_user(const struct vhost_memory __user *um,
 		       struct vha_umem **out);
 struct vha_umem *vha_umem_empty(void);
 void vha_umem_free(struct vha_umem *mt);
-int vha_umem_lookup(struct vha_umem *mt, u64 gpa,
-		    const struct vha_region **out);
-int vha_umem_hva_to_gpa(const struct vha_umem *mt, u64 hva, u64 *gpa);
 
 #endif

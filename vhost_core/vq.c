@@ -122,10 +122,18 @@ static bool addr_fits(u64 a)
 	return (u64)(unsigned long)a == a;
 }
 
+/*
+ * VHOST_SET_VRING_ADDR. A running ring moves to the new addresses at its
+ * position (QEMU sends this with VHOST_VRING_F_LOG to every running queue
+ * when a migration starts); nothing is read or written here, so nothing can
+ * miss in the IOTLB. The handler runs once to write its notification state
+ * at the new place and to pick up what the driver posted meanwhile; a miss
+ * there is retried like any other.
+ */
 static long set_addr(struct vha_vq *vq, void __user *argp)
 {
 	struct vhost_vring_addr a;
-	int ret;
+	bool running;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
@@ -139,22 +147,22 @@ static long set_addr(struct vha_vq *vq, void __user *argp)
 	    (a.log_guest_addr & (VHA_USED_ALIGN - 1)))
 		return -EINVAL;
 	/* A running ring must stay accessible (checked at start otherwise). */
-	if (vq->backend) {
-		ret = vha_vq_addr_ok(vq, a.desc_user_addr, a.avail_user_addr,
-				     a.used_user_addr);
-		if (ret)
-			return -EINVAL;
-	}
+	if (vq->backend &&
+	    vha_vq_addr_ok(vq, a.desc_user_addr, a.avail_user_addr,
+			   a.used_user_addr))
+		return -EINVAL;
+	running = vq->backend && vq->ring_started;
+	if (running && vha_ring_set_addr(&vq->ring, a.desc_user_addr,
+					 a.avail_user_addr,
+					 a.used_user_addr) == -EINVAL)
+		return -EINVAL;
 	vq->log_used = a.flags & BIT(VHOST_VRING_F_LOG);
 	vq->desc_addr = a.desc_user_addr;
 	vq->avail_addr = a.avail_user_addr;
 	vq->used_addr = a.used_user_addr;
 	vq->log_addr = a.log_guest_addr;
-	/* A running ring moves to the new addresses at its position. */
-	if (vq->backend && vq->ring_started) {
-		vha_vq_sync_base(vq);
-		return vha_vq_init_access(vq);
-	}
+	if (running)
+		vha_poll_queue(&vq->poll);
 	return 0;
 }
 
@@ -211,14 +219,14 @@ static long set_eventfd(struct eventfd_ctx **slot, void __user *argp)
 }
 
 /*
- * SET_VRING_KICK. Returns 1 if the old kick stopped being watched, so that
- * the caller flushes after dropping the vq mutex.
+ * SET_VRING_KICK. Sets *flush when the old kick stopped being watched, so
+ * that the caller flushes after dropping the vq mutex. A kick that cannot
+ * be watched is not kept (-EINVAL).
  */
-static long set_kick(struct vha_vq *vq, void __user *argp)
+static long set_kick(struct vha_vq *vq, void __user *argp, bool *flush)
 {
 	struct vhost_vring_file f;
 	struct file *file = NULL;
-	long ret = 0;
 
 	if (copy_from_user(&f, argp, sizeof(f)))
 		return -EFAULT;
@@ -235,14 +243,15 @@ static long set_kick(struct vha_vq *vq, void __user *argp)
 	if (vq->kick) {
 		vha_poll_stop(&vq->poll);
 		fput(vq->kick);
-		ret = 1;
+		*flush = true;
 	}
 	vq->kick = file;
-	if (file && vq->handle_kick) {
-		if (vha_poll_start(&vq->poll, file))
-			return -EINVAL;
+	if (file && vq->handle_kick && vha_poll_start(&vq->poll, file)) {
+		vq->kick = NULL;
+		fput(file);
+		return -EINVAL;
 	}
-	return ret;
+	return 0;
 }
 
 static long busyloop(struct vha_vq *vq, unsigned int ioctl, void __user *argp)
@@ -260,9 +269,9 @@ static long busyloop(struct vha_vq *vq, unsigned int ioctl, void __user *argp)
 	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
-/* Hold vq->mutex. Returns 1 from set_kick when a flush is due. */
+/* Hold vq->mutex. Sets *flush when the device must be flushed after. */
 static long vring_locked(struct vha_vq *vq, unsigned int ioctl,
-			 void __user *argp)
+			 void __user *argp, bool *flush)
 {
 	lockdep_assert_held(&vq->mutex);
 	switch (ioctl) {
@@ -275,7 +284,7 @@ static long vring_locked(struct vha_vq *vq, unsigned int ioctl,
 	case VHOST_GET_VRING_BASE:
 		return get_base(vq, argp);
 	case VHOST_SET_VRING_KICK:
-		return set_kick(vq, argp);
+		return set_kick(vq, argp, flush);
 	case VHOST_SET_VRING_CALL:
 		return set_eventfd(&vq->call_ctx, argp);
 	case VHOST_SET_VRING_ERR:
@@ -317,6 +326,7 @@ static bool is_vring_ioctl(unsigned int ioctl)
 long vha_vring_ioctl(struct vha_dev *dev, unsigned int ioctl,
 		     void __user *argp)
 {
+	bool flush = false;
 	struct vha_vq *vq;
 	u32 idx;
 	long ret;
@@ -330,12 +340,10 @@ long vha_vring_ioctl(struct vha_dev *dev, unsigned int ioctl,
 		return -ENOBUFS;
 	vq = dev->vqs[array_index_nospec(idx, dev->nvqs)];
 	mutex_lock(&vq->mutex);
-	ret = vring_locked(vq, ioctl, argp);
+	ret = vring_locked(vq, ioctl, argp, &flush);
 	mutex_unlock(&vq->mutex);
-	if (ret == 1) {
-		/* The old kick's handler may still be running: wait for it. */
+	/* The old kick's handler may still be running: wait for it. */
+	if (flush)
 		vha_dev_flush(dev);
-		ret = 0;
-	}
 	return ret;
 }

@@ -15,6 +15,20 @@
 
 struct vha_dev;
 
+enum vha_miss_state {
+	VHA_MISS_NONE,
+	VHA_MISS_UNREAD,		/* for userspace to read() */
+	VHA_MISS_READ,			/* read, awaiting an IOTLB update */
+};
+
+/* The IOTLB miss a queue waits on (iotlb_msg.c). */
+struct vha_vq_miss {
+	u64 iova;
+	u64 seq;			/* misses are read oldest first */
+	u8 perm;
+	u8 state;			/* enum vha_miss_state */
+};
+
 /*
  * Embedded by devices; set handle_kick before vha_dev_init(). Lifetime: that
  * of the device. Lock order: dev->mutex, then vq->mutex in index order.
@@ -67,6 +81,8 @@ struct vha_vq {
 	 * RCU (wakeup callbacks).
 	 */
 	struct vha_worker __rcu *worker;
+
+	struct vha_vq_miss miss;	/* dev->msg_lock */
 };
 
 static inline bool vha_vq_has_feature(const struct vha_vq *vq, unsigned int bit)

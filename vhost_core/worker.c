@@ -154,6 +154,7 @@ int vha_worker_create(struct vha_dev *dev, struct vha_worker **out)
 		       GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto err_stop;
+	dev->nworkers++;
 	pr_debug("worker %u created for dev %p\n", worker->id, dev);
 	*out = worker;
 	return 0;
@@ -174,6 +175,7 @@ void vha_worker_destroy(struct vha_dev *dev, struct vha_worker *worker)
 {
 	WARN_ON_ONCE(worker->attached);
 	xa_erase(&dev->workers, worker->id);
+	dev->nworkers--;
 	/* A wakeup callback may still hold the pointer under RCU. */
 	synchronize_rcu();
 	vha_worker_flush(worker);

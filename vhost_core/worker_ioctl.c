@@ -4,6 +4,11 @@
  * VHOST_ATTACH_VRING_WORKER, VHOST_GET_VRING_WORKER), with upstream's
  * numbers, structs and errnos: -ENODEV for an unknown worker id, -EBUSY to
  * free a worker still attached, -ENOBUFS for a bad vq index.
+ *
+ * A device has at most as many workers as virtqueues (the default one
+ * included); VHOST_NEW_WORKER past that fails with -ENOSPC. Worker kthreads
+ * count against neither RLIMIT_NPROC nor pids.max, so without a bound any
+ * process that may open the device could fill the host with threads.
  */
 #include <linux/nospec.h>
 #include <linux/uaccess.h>
@@ -17,6 +22,8 @@ static long new_worker(struct vha_dev *dev, void __user *argp)
 	struct vha_worker *worker;
 	int ret;
 
+	if (dev->nworkers >= dev->nvqs)
+		return -ENOSPC;
 	ret = vha_worker_create(dev, &worker);
 	if (ret)
 		return ret;

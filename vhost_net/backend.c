@@ -127,19 +127,23 @@ static int start(struct vha_net_vq *nvq, struct socket *sock,
  * Attach @sock (a reference the caller passes in) to the queue in place of
  * the current backend. *old is then the socket the caller must flush and
  * put: the replaced backend, @sock itself if it was attached already, or
- * NULL. On error @sock is not attached and the caller puts it too.
+ * NULL. On error @sock is not attached and the caller puts it too; the
+ * previous backend, if any, runs again where it stopped (*old is NULL),
+ * unless it cannot start either (*old is it, detached).
  * Hold the device mutex.
  */
 int vha_net_attach(struct vha_net_vq *nvq, struct socket *sock,
 		   struct ptr_ring *ring, struct socket **old)
 {
 	struct vha_vq *vq = &nvq->vq;
+	struct ptr_ring *cur_ring;
 	struct socket *cur;
 	int ret;
 
 	*old = NULL;
 	mutex_lock(&vq->mutex);
 	cur = vha_net_sock(nvq);
+	cur_ring = nvq->ring;
 	ret = vha_vq_access_ok(vq);
 	if (ret)
 		goto out;
@@ -152,6 +156,8 @@ int vha_net_attach(struct vha_net_vq *nvq, struct socket *sock,
 		vha_vq_set_backend(vq, NULL);
 	}
 	ret = start(nvq, sock, ring);
+	if (ret && cur && !start(nvq, cur, cur_ring))
+		*old = NULL;
 out:
 	mutex_unlock(&vq->mutex);
 	return ret;

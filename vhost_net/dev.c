@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The character device: open makes a queue pair (struct vha_net), release
- * tears it down; ioctls the net device owns are VHOST_NET_SET_BACKEND,
- * VHOST_SET_FEATURES (the header sizes follow from the features) and
+ * tears it down; ioctls the net device owns are VHOST_NET_SET_BACKEND and
  * VHOST_RESET_OWNER (backends must go first). Everything else goes to the
- * core, which returns -ENOIOCTLCMD for what nobody knows.
+ * core, which returns -ENOIOCTLCMD for what nobody knows; the header sizes
+ * follow from the features in the core's SET_FEATURES (set_hlen()).
  */
 #include <linux/compat.h>
 #include <linux/fs.h>
@@ -37,10 +37,13 @@
 
 #define VHA_NET_BACKEND_FEATURES BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2)
 
-/* Header sizes from the acked features (5.1.6). Hold vq.mutex. */
-static void set_hlen(struct vha_net_vq *nvq)
+/*
+ * Header sizes from the acked features (5.1.6). Hold vq.mutex: the core
+ * calls this from SET_FEATURES, in the section that changes the features.
+ */
+static void set_hlen(struct vha_vq *vq)
 {
-	struct vha_vq *vq = &nvq->vq;
+	struct vha_net_vq *nvq = to_net_vq(vq);
 	size_t hlen = sizeof(struct virtio_net_hdr);
 
 	lockdep_assert_held(&vq->mutex);
@@ -64,7 +67,7 @@ static void set_hlens(struct vha_net *n)
 	lockdep_assert_held(&n->dev.mutex);
 	for (i = 0; i < VHA_NET_NVQS; i++) {
 		mutex_lock(&n->vqs[i].vq.mutex);
-		set_hlen(&n->vqs[i]);
+		set_hlen(&n->vqs[i].vq);
 		mutex_unlock(&n->vqs[i].vq.mutex);
 	}
 }
@@ -125,6 +128,7 @@ static int net_open(struct inode *inode, struct file *f)
 		.weight_bytes = VHA_NET_WEIGHT_BYTES,
 		.features = VHA_NET_FEATURES,
 		.backend_features = VHA_NET_BACKEND_FEATURES,
+		.features_changed = set_hlen,
 	};
 	struct vha_net *n;
 	int ret;
@@ -176,7 +180,9 @@ static int net_release(struct inode *inode, struct file *f)
 
 	detach_all(n, socks);
 	vha_dev_stop(&n->dev);
+	mutex_lock(&n->dev.mutex);
 	vha_dev_flush(&n->dev);
+	mutex_unlock(&n->dev.mutex);
 	put_all(socks);
 	vha_dev_cleanup(&n->dev);
 	free_queues(n);
@@ -223,24 +229,6 @@ out:
 	return ret;
 }
 
-static long set_features(struct vha_net *n, void __user *argp)
-{
-	u64 features;
-	long ret;
-
-	if (copy_from_user(&features, argp, sizeof(features)))
-		return -EFAULT;
-	if (features & ~VHA_NET_FEATURES)
-		return -EOPNOTSUPP;
-	ret = vha_dev_set_features(&n->dev, features);
-	if (ret)
-		return ret;
-	mutex_lock(&n->dev.mutex);
-	set_hlens(n);
-	mutex_unlock(&n->dev.mutex);
-	return 0;
-}
-
 static long reset_owner(struct vha_net *n)
 {
 	struct socket *socks[VHA_NET_NVQS] = {};
@@ -266,8 +254,6 @@ static long net_ioctl(struct file *f, unsigned int ioctl, unsigned long arg)
 	switch (ioctl) {
 	case VHOST_NET_SET_BACKEND:
 		return set_backend(n, argp);
-	case VHOST_SET_FEATURES:
-		return set_features(n, argp);
 	case VHOST_RESET_OWNER:
 		return reset_owner(n);
 	}

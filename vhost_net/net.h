@@ -7,6 +7,7 @@
 #ifndef _VHA_NET_H
 #define _VHA_NET_H
 
+#include <linux/if_vlan.h>
 #include <linux/ptr_ring.h>
 #include <linux/types.h>
 #include <linux/virtio_byteorder.h>
@@ -28,6 +29,12 @@ enum vha_net_limit {
 	VHA_NET_TX_BATCH_MAX = 64,	/* packets per sendmsg (TUN_MSG_PTR) */
 	VHA_NET_USED_MAX = UIO_MAXIOV,	/* used entries held before a push */
 	VHA_NET_USED_BATCH = 64,	/* published together (see used.c) */
+	/*
+	 * The largest frame a guest can send: a 64 KiB IP packet (GSO, or
+	 * the largest MTU) behind a VLAN Ethernet header. A chain may carry
+	 * up to 4 GiB; anything over this is dropped, not given to the tap.
+	 */
+	VHA_NET_TX_FRAME_MAX = 65536 + VLAN_ETH_HLEN,
 };
 
 /* Received packets taken from the backend's ptr_ring, not yet delivered. */
@@ -143,6 +150,7 @@ enum vha_net_stat {
 	VHA_NET_STAT_TX_PACKETS,
 	VHA_NET_STAT_TX_BYTES,
 	VHA_NET_STAT_TX_DROPPED,
+	VHA_NET_STAT_TX_BAD_LENGTH,	/* of the dropped: frame too short/long */
 	VHA_NET_STAT_TX_BATCHES,
 	VHA_NET_STAT_TX_FRAG_PAGES,
 	VHA_NET_STAT_RX_PACKETS,

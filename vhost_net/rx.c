@@ -124,7 +124,7 @@ static int get_bufs(struct vha_net_vq *nvq, u64 need, struct rx_pkt *pkt,
  * consumed whatever happens. 0 or -errno (the buffers hold garbage then).
  */
 static int deliver(struct vha_net_vq *nvq, const struct rx_pkt *pkt,
-		   u32 sock_len)
+		   size_t sock_len)
 {
 	struct socket *sock = vha_net_sock(nvq);
 	struct virtio_net_hdr_mrg_rxbuf hdr = {
@@ -147,7 +147,7 @@ static int deliver(struct vha_net_vq *nvq, const struct rx_pkt *pkt,
 	msg.msg_control = vha_net_rxq_take(nvq);
 	ret = sock->ops->recvmsg(sock, &msg, sock_len,
 				 MSG_DONTWAIT | MSG_TRUNC);
-	if (ret != sock_len) {
+	if (ret < 0 || (size_t)ret != sock_len) {
 		vha_net_stat_add(VHA_NET_STAT_RX_DROPPED, 1);
 		return ret < 0 ? ret : -EIO;
 	}
@@ -198,7 +198,7 @@ static int publish(struct vha_net_vq *nvq, const struct rx_pkt *pkt, u64 len)
 static int rx_one(struct vha_net_vq *nvq, u32 len, struct rx_tally *t,
 		  struct vha_ring_pos *end)
 {
-	u32 sock_len = len + nvq->sock_hlen;
+	size_t sock_len = (size_t)len + nvq->sock_hlen;
 	u64 need = (u64)sock_len + nvq->vhost_hlen;
 	struct rx_pkt pkt;
 	int ret;

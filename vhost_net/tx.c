@@ -6,6 +6,7 @@
  * Used entries are published in batches (used.c), each after the packets
  * it returns went to the tap. Runs on the worker.
  */
+#include <linux/if_ether.h>
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
@@ -48,6 +49,22 @@ static int drop(struct vha_net_vq *nvq, const struct vha_chain *c)
 }
 
 /*
+ * Bytes of the frame the chain carries (the tap's header not counted), or
+ * 0 if it is no frame the tap could take: shorter than an Ethernet header
+ * (the header alone included), or longer than VHA_NET_TX_FRAME_MAX. The
+ * chain's length comes from the guest and goes up to 4 GiB.
+ */
+static u32 frame_len(const struct vha_net_vq *nvq, const struct vha_chain *c)
+{
+	size_t hlen = nvq->sock_hlen + nvq->vhost_hlen;
+
+	if (c->out_bytes < hlen + ETH_HLEN ||
+	    c->out_bytes - hlen > VHA_NET_TX_FRAME_MAX)
+		return 0;
+	return c->out_bytes - hlen;
+}
+
+/*
  * The tap cannot take more now: give the chain back and wait for the
  * socket to become writable.
  */
@@ -83,8 +100,10 @@ static int tx_chain(struct vha_net_vq *nvq, const struct vha_chain *c)
 		vha_net_break(nvq);
 		return -EINVAL;
 	}
-	if (c->out_bytes < nvq->sock_hlen + nvq->vhost_hlen)
+	if (!frame_len(nvq, c)) {
+		vha_net_stat_add(VHA_NET_STAT_TX_BAD_LENGTH, 1);
 		return drop(nvq, c);
+	}
 	if (!vha_net_txq_fits(nvq, c))
 		return tx_alone(nvq, c);
 	if (vha_net_txq_want_flush(nvq))

@@ -43,23 +43,28 @@ static unsigned int batch_max(void)
 	return min_t(unsigned int, tx_batch, VHA_NET_TX_BATCH_MAX);
 }
 
-static u32 hdr_len(const struct vha_net_vq *nvq)
+static size_t hdr_len(const struct vha_net_vq *nvq)
 {
 	return nvq->sock_hlen + nvq->vhost_hlen;
 }
 
-/* Bytes of page fragment a packet of @len bytes takes (build_skb layout). */
-static u32 frag_size(u32 room, u32 len)
+/*
+ * Bytes of page fragment a packet of @len bytes takes (build_skb layout).
+ * In size_t: @len comes from the guest (the caller bounds it, but a sum in
+ * 32 bits of a 4 GiB chain and the headroom once wrapped to "fits").
+ */
+static size_t frag_size(size_t room, size_t len)
 {
 	return SKB_DATA_ALIGN(room + len) +
 	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 }
 
-/* Does the chain go through the batch? Its header is checked already. */
+/* Does the chain go through the batch? Its length is checked already. */
 bool vha_net_txq_fits(const struct vha_net_vq *nvq, const struct vha_chain *c)
 {
-	return batch_max() &&
-	       frag_size(headroom(nvq), c->out_bytes - hdr_len(nvq)) <= PAGE_SIZE;
+	return batch_max() && c->out_bytes <= PAGE_SIZE &&
+	       frag_size(headroom(nvq), c->out_bytes - hdr_len(nvq)) <=
+	       PAGE_SIZE;
 }
 
 /*
@@ -101,13 +106,15 @@ static int check_hdr(const struct vha_net_vq *nvq, struct virtio_net_hdr *gso,
 int vha_net_txq_add(struct vha_net_vq *nvq, const struct vha_chain *c)
 {
 	struct vha_net_txq *txq = nvq->txq;
-	u32 hlen = hdr_len(nvq), len = c->out_bytes - hlen;
-	u32 room = headroom(nvq), size = frag_size(room, len);
+	size_t len = c->out_bytes - hdr_len(nvq), room = headroom(nvq);
+	size_t size = frag_size(room, len);
 	struct tun_xdp_hdr *hdr;
 	struct xdp_buff *xdp;
 	void *buf, *src;
 	int ret;
 
+	if (size > PAGE_SIZE)
+		return -ENOMEM;
 	buf = vha_net_frag_alloc(&txq->frags, size);
 	if (!buf)
 		return -ENOMEM;

@@ -176,7 +176,9 @@ static int test_release(struct inode *inode, struct file *f)
 
 	stop_backends(t);
 	vha_dev_stop(&t->dev);
+	mutex_lock(&t->dev.mutex);
 	vha_dev_flush(&t->dev);
+	mutex_unlock(&t->dev.mutex);
 	vha_dev_cleanup(&t->dev);
 	kfree(t);
 	return 0;
@@ -224,8 +226,9 @@ static long test_run(struct vha_test *t, int test)
 			continue;
 		ret = set_backend(t, vq, test ? t : NULL);
 	}
-	mutex_unlock(&t->dev.mutex);
+	/* Under dev->mutex: the workers cannot go away during the flush. */
 	vha_dev_flush(&t->dev);
+	mutex_unlock(&t->dev.mutex);
 	return ret;
 }
 
@@ -245,8 +248,8 @@ static long test_set_backend(struct vha_test *t, void __user *argp)
 		ret = set_backend(t, &t->vqs[array_index_nospec(b.index,
 								 VHA_TEST_NVQS)],
 				  b.fd == -1 ? NULL : t);
-	mutex_unlock(&t->dev.mutex);
 	vha_dev_flush(&t->dev);
+	mutex_unlock(&t->dev.mutex);
 	return ret;
 }
 

@@ -115,6 +115,30 @@ int vha_ring_init(struct vha_ring *r, const struct vha_ring_config *cfg)
 }
 EXPORT_SYMBOL_GPL(vha_ring_init);
 
+/*
+ * Move a running ring to new addresses (VHOST_SET_VRING_ADDR on a started
+ * queue, e.g. QEMU turning on VHOST_VRING_F_LOG when a migration starts):
+ * the position and notification state stay, nothing is read or written
+ * now.  -EINVAL (ring unchanged) if an address is misaligned.
+ */
+int vha_ring_set_addr(struct vha_ring *r, u64 desc, u64 avail, u64 used)
+{
+	struct vha_ring_config cfg = {
+		.desc = desc, .avail = avail, .used = used,
+		.features = r->features,
+	};
+
+	if (unlikely(r->error))
+		return -EIO;
+	if (!aligned(&cfg))
+		return -EINVAL;
+	r->desc = desc;
+	r->avail = avail;
+	r->used = used;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vha_ring_set_addr);
+
 /* Swap the memory accessor (new memory table or IOTLB). */
 void vha_ring_set_mem(struct vha_ring *r, const struct vha_mem *mem)
 {
@@ -125,7 +149,14 @@ EXPORT_SYMBOL_GPL(vha_ring_set_mem);
 /*
  * Restore the position (VHOST_SET_VRING_BASE).  Split: the last avail index.
  * Packed, as QEMU encodes it: avail slot | avail wrap << 15 | used slot << 16
- * | used wrap << 31.
+ * | used wrap << 31.  Clients that follow the vhost-user convention (DPDK's
+ * and SPDK's virtio_user) give only the avail half, e.g. 0x8000 for a new
+ * ring: an upper half of 0 means "used where avail is" (nothing in flight),
+ * as their own back ends assume.  Read literally it would put the used
+ * wrap counter at 0, and the driver would never see a used descriptor.
+ * The one state QEMU could mean otherwise, used at slot 0 of an odd lap
+ * with descriptors still in flight, never leaves our devices: they return
+ * every chain they took before GET_VRING_BASE answers.
  */
 int vha_ring_set_base(struct vha_ring *r, u32 base)
 {
@@ -141,6 +172,9 @@ int vha_ring_set_base(struct vha_ring *r, u32 base)
 		r->shadow_avail = base;
 		return 0;
 	}
+	if (!(base >> 16))
+		base |= base << 16;
+	used = (base >> 16) & 0x7fff;
 	if (avail >= r->num || used >= r->num)
 		return vha_fail(r, VHA_ERR_CONFIG, -EINVAL);
 	r->last_avail = avail;

@@ -50,6 +50,8 @@
  *   - VHOST_GET_VRING_BASE: vha_ring_get_base();
  *   - on VHOST_SET_MEM_TABLE / IOTLB change: vha_ring_set_mem() under the vq
  *     mutex; the table must stay valid until the next vha_ring_set_mem();
+ *   - VHOST_SET_VRING_ADDR on a running ring: vha_ring_set_addr() (keeps
+ *     the position);
  *   - data path: vha_ring_disable_notify(); loop { vha_ring_get() -> 1:
  *     process chain.iov, vha_ring_push() the used entries, then if
  *     vha_ring_need_notify() == 1 signal the call eventfd; -> 0:
@@ -275,6 +277,7 @@ struct vha_ring {
 
 int vha_ring_init(struct vha_ring *r, const struct vha_ring_config *cfg);
 void vha_ring_set_mem(struct vha_ring *r, const struct vha_mem *mem);
+int vha_ring_set_addr(struct vha_ring *r, u64 desc, u64 avail, u64 used);
 int vha_ring_set_base(struct vha_ring *r, u32 base);
 u32 vha_ring_get_base(const struct vha_ring *r);
 int vha_ring_start(struct vha_ring *r);

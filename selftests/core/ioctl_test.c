@@ -23,124 +23,7 @@
 #include <linux/virtio_ring.h>
 
 #include "uapi/linux/vhost_accel.h"
-#include "vhost_client.h"
-
-static const char *dev_path = "/dev/vhost-test";
-static int tap_n, tap_fail;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		tap_fail++;
-}
-
-/* An ioctl that must fail with @err. */
-static void expect_err(int fd, unsigned long req, void *arg, int err,
-		       const char *what)
-{
-	int r = ioctl(fd, req, arg), e = errno;
-
-	tap(r == -1 && e == err, "%s -> %s (got %d/%s)", what, strerror(err),
-	    r, r ? strerror(e) : "success");
-}
-
-static void expect_ok(int fd, unsigned long req, void *arg, const char *what)
-{
-	int r = ioctl(fd, req, arg), e = errno;
-
-	tap(r == 0, "%s succeeds (got %s)", what, r ? strerror(e) : "0");
-}
-
-static int open_dev(void)
-{
-	int fd = open(dev_path, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		printf("Bail out! open %s: %s\n", dev_path, strerror(errno));
-		exit(1);
-	}
-	return fd;
-}
-
-static const uint64_t base_features = 1ULL << VIRTIO_F_VERSION_1;
-
-/* A device with one configured split queue (0) and memory. */
-static void setup(struct vha_vt *t, uint64_t features, bool packed)
-{
-	struct vha_vt_ring ring = { .num = 64, .packed = packed };
-	int ret;
-
-	ret = vha_vt_open(t, dev_path, 0x100000, 4 << 20);
-	if (!ret)
-		ret = vha_vt_set_features(t, features |
-					  (packed ? 1ULL << VIRTIO_F_RING_PACKED : 0));
-	if (!ret)
-		ret = vha_vt_vq_setup(t, 0, &ring);
-	if (ret) {
-		printf("Bail out! %s: %s\n", __func__, strerror(-ret));
-		exit(1);
-	}
-}
-
-static int test_run(struct vha_vt *t, int on)
-{
-	return ioctl(t->fd, VHOST_TEST_RUN, &on) ? -errno : 0;
-}
-
-/*
- * Push @n echo chains through queue @q and check each comes back with its
- * data. @iova: buffer addresses are given as is (IOTLB identity). Returns
- * the number completed or -errno.
- */
-static int echo_bufs(struct vha_vt *t, unsigned int q, unsigned int n)
-{
-	struct vha_drv *d = &t->vq[q].drv;
-	uint64_t buf;
-	unsigned int done = 0, i, count;
-	struct vha_drv_buf out, in;
-	uint32_t len;
-	uint16_t id;
-	int ret, idle = 0;
-
-	if (vha_vt_alloc(t, 2 * 256, 64, &buf))
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		out = (struct vha_drv_buf){ buf, 128 };
-		in = (struct vha_drv_buf){ buf + 256, 128 };
-		memset(vha_vt_ptr(t, buf, 128), 'a' + i % 26, 128);
-		memset(vha_vt_ptr(t, buf + 256, 128), 0, 128);
-		ret = vha_drv_add(d, &out, 1, &in, 1, false, &id);
-		if (ret)
-			return ret;
-		vha_drv_publish(d);
-		vha_vt_kick(t, q);
-		for (;;) {
-			ret = vha_drv_get_used(d, &id, &len, &count);
-			if (ret < 0)
-				return ret;
-			if (ret)
-				break;
-			ret = vha_vt_wait(t, q, 200);
-			if (ret < 0)
-				return ret;
-			if (!ret && ++idle > 25)
-				return done;
-		}
-		if (len != 128 || memcmp(vha_vt_ptr(t, buf, 128),
-					 vha_vt_ptr(t, buf + 256, 128), 128))
-			return -EILSEQ;
-		done++;
-	}
-	return done;
-}
+#include "core_lib.h"
 
 static void t_owner(void)
 {
@@ -201,11 +84,6 @@ static void t_features(void)
 		   "SET_BACKEND_FEATURES with IOTLB_ASID");
 	close(fd);
 }
-
-struct mem2 {
-	struct vhost_memory hdr;
-	struct vhost_memory_region r[66];
-};
 
 static void t_mem_table(void)
 {
@@ -466,6 +344,8 @@ static void t_workers(void)
 	    vw.worker_id);
 	expect_ok(t.fd, VHOST_NEW_WORKER, &w, "NEW_WORKER");
 	tap(w.worker_id != 0, "new worker has a new id (%u)", w.worker_id);
+	expect_err(t.fd, VHOST_NEW_WORKER, &w2, ENOSPC,
+		   "NEW_WORKER past one worker per queue (2 queues)");
 	vw.worker_id = w.worker_id;
 	expect_ok(t.fd, VHOST_ATTACH_VRING_WORKER, &vw,
 		  "ATTACH_VRING_WORKER queue 1");
@@ -498,6 +378,9 @@ static void t_workers(void)
 	expect_ok(t.fd, VHOST_FREE_WORKER, &w2, "FREE_WORKER once detached");
 	expect_err(t.fd, VHOST_FREE_WORKER, &w2, ENODEV,
 		   "FREE_WORKER twice");
+	expect_ok(t.fd, VHOST_NEW_WORKER, &w2,
+		  "NEW_WORKER again once one was freed");
+	expect_ok(t.fd, VHOST_FREE_WORKER, &w2, "FREE_WORKER of it");
 	vha_vt_close(&t);
 }
 
@@ -632,15 +515,6 @@ static void t_dirty_log(void)
 	free(log);
 }
 
-static int iotlb_write(int fd, uint32_t type, uint64_t iova, uint64_t size,
-		       uint64_t uaddr, uint8_t perm)
-{
-	struct vhost_msg_v2 m = { .type = VHOST_IOTLB_MSG_V2 };
-
-	m.iotlb = (struct vhost_iotlb_msg){ iova, size, uaddr, perm, type };
-	return write(fd, &m, sizeof(m)) == sizeof(m) ? 0 : -errno;
-}
-
 /* VIRTIO_F_ACCESS_PLATFORM: misses by read(), updates by write(). */
 static void t_iotlb(void)
 {
@@ -761,7 +635,7 @@ static void t_worker_task(void)
 int main(int argc, char **argv)
 {
 	if (argc > 1)
-		dev_path = argv[1];
+		core_dev_path = argv[1];
 	printf("TAP version 13\n");
 	t_owner();
 	t_features();
@@ -780,6 +654,5 @@ int main(int argc, char **argv)
 	t_dirty_log();
 	t_iotlb();
 	t_worker_task();
-	printf("1..%d\n", tap_n);
-	return tap_fail ? 1 : 0;
+	return tap_done();
 }

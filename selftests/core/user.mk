@@ -4,12 +4,19 @@
 # built into $(OUT)/bin on top of the tools/vhost-test library.
 
 CORE_TEST := $(OUT)/bin/vha-core-ioctl-test
+CORE_HOSTILE_TEST := $(OUT)/bin/vha-core-hostile-test
+CORE_LIB := selftests/core/core_lib.c selftests/core/core_lib.h
 
-$(CORE_TEST): selftests/core/ioctl_test.c $(VT_LIB_SRCS) $(VT_LIB_HDRS)
+$(CORE_TEST): selftests/core/ioctl_test.c $(CORE_LIB) $(VT_LIB_SRCS) $(VT_LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(VT_CFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(VT_CFLAGS) -Iselftests/core -o $@ $(filter %.c,$^)
 
-USER_TARGETS += $(CORE_TEST)
+# Hostile VMMs and guests against the core: races, IOTLB, dirty log.
+$(CORE_HOSTILE_TEST): selftests/core/hostile_test.c $(CORE_LIB) $(VT_LIB_SRCS) $(VT_LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(VT_CFLAGS) -Iselftests/core -o $@ $(filter %.c,$^) -lpthread
+
+USER_TARGETS += $(CORE_TEST) $(CORE_HOSTILE_TEST)
 
 # Linux's own tools/virtio/virtio_test, an independent driver for
 # /dev/vhost-test, built from Debian's linux-source.

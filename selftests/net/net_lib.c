@@ -223,6 +223,7 @@ static int queue_init(struct nt_guest *g, unsigned int idx,
 		.num = cfg->num,
 		.packed = cfg->packed,
 		.event_idx = true,
+		.avail_half_base = cfg->avail_half_base,
 	};
 	uint32_t i;
 	int ret;

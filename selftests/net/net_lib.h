@@ -55,6 +55,7 @@ struct nt_cfg {
 	uint32_t num;			/* ring size */
 	uint32_t rx_bufsz;
 	uint32_t tx_bufsz;
+	bool avail_half_base;		/* packed base as DPDK sets it */
 };
 
 /* Tap: name, fd per queue, packet socket. */

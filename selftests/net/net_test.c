@@ -57,6 +57,9 @@ static void diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* vhost_net's VHA_NET_TX_FRAME_MAX: 64 KiB + a VLAN Ethernet header. */
+enum { VHA_TEST_FRAME_MAX = 65536 + 18 };
+
 static uint8_t frame[NT_MAX_FRAME], got[NT_MAX_FRAME + 64];
 
 struct env {
@@ -926,6 +929,118 @@ static void test_bad_hdr(bool packed, size_t big)
 	env_close(&e);
 }
 
+/*
+ * A TX chain of 16 readable descriptors over the same 256 MiB buffer,
+ * 0xfffffff0 bytes in all: a frame-size sum in 32 bits wrapped to "fits
+ * a page" and the whole chain was copied into a 32 KiB page fragment
+ * (host memory overwritten with guest data). It must be dropped, counted,
+ * the queue must go on; frames shorter than an Ethernet header or longer
+ * than 64 KiB + a VLAN header are dropped and counted the same way.
+ */
+static void test_bad_huge_chain(bool packed)
+{
+	struct vha_drv_buf out[16];
+	uint8_t hdr[12] = {};
+	long long bad, dropped;
+	struct nt_cfg cfg;
+	struct vha_drv *d;
+	struct env e;
+	uint16_t id, uid;
+	uint32_t ulen;
+	unsigned int i, cnt;
+	size_t len;
+	bool ok = false;
+	int ret;
+
+	cfg_for(&cfg, packed);
+	cfg.num = 16;
+	cfg.tx_bufsz = 16 << 20;	/* the pool: one 256 MiB buffer */
+	if (env_open(&e, &cfg, 1)) {
+		result(false, "bad huge chain: set-up");
+		return;
+	}
+	bad = nt_stat("tx_bad_length");
+	dropped = nt_stat("tx_dropped");
+	d = &e.g.vt.vq[NT_TX].drv;
+	for (i = 0; i < 16; i++)
+		out[i] = (struct vha_drv_buf){ e.g.q[NT_TX].pool, 0x0fffffff };
+	if (vha_drv_add(d, out, 16, NULL, 0, false, &id) == 0) {
+		nt_kick(&e.g, NT_TX);
+		for (i = 0; i < 30 && !ok; i++) {
+			ret = vha_drv_get_used(d, &uid, &ulen, &cnt);
+			ok = ret == 1 && uid == id && ulen == 0;
+			if (!ret && vha_vt_wait(&e.g.vt, NT_TX, 100) < 0)
+				break;
+		}
+	}
+	ok = ok && !nt_tap_drain(&e.tap);
+	result(ok && nt_stat("tx_bad_length") - bad == 1,
+	       "bad: a 4 GiB - 16 byte TX chain (16 x 256 MiB) is dropped and counted, its buffer returned");
+	nt_tx_post(&e.g, hdr, frame, 13, 1);
+	nt_tx_post(&e.g, hdr, frame, VHA_TEST_FRAME_MAX + 1, 3);
+	len = nt_frame(frame, 200, 42, 0);
+	nt_tx_post(&e.g, hdr, frame, len, 1);
+	nt_kick(&e.g, NT_TX);
+	ok = tap_expect(&e, len, 42) && nt_tx_reap(&e.g, 3, 3000) == 3 &&
+	     !nt_tap_drain(&e.tap);
+	result(ok && nt_stat("tx_bad_length") - bad == 3 &&
+	       nt_stat("tx_dropped") - dropped == 3,
+	       "bad: 13-byte and 64 KiB + 19-byte frames dropped and counted; the queue goes on (%lld bad, %lld dropped)",
+	       nt_stat("tx_bad_length") - bad, nt_stat("tx_dropped") - dropped);
+	env_close(&e);
+}
+
+/*
+ * A RX backend that cannot start (a tun fd attached to no device: its
+ * poll reports an error) is refused, and the backend before it runs on.
+ */
+static void test_bad_backend(bool packed)
+{
+	struct nt_cfg cfg;
+	struct env e;
+	int fd, ret;
+
+	cfg_for(&cfg, packed);
+	if (env_open(&e, &cfg, 1)) {
+		result(false, "bad backend: set-up");
+		return;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	ret = nt_set_backend(&e.g, NT_RX, fd);
+	close(fd);
+	nt_rx_post(&e.g, 64, 2048);
+	result(ret == -EINVAL && rx_frames(&e, 40, 60, 1514, 2048),
+	       "bad: a RX backend that cannot start is refused (%d) and the previous one keeps receiving",
+	       ret);
+	env_close(&e);
+}
+
+/*
+ * DPDK's and SPDK's virtio_user set a packed ring's base the vhost-user
+ * way, 0x8000 (avail half only): traffic must go on past the first lap
+ * both ways (it stopped after exactly one ring of frames).
+ */
+static void test_avail_half_base(void)
+{
+	struct nt_cfg cfg;
+	struct env e;
+	bool ok;
+
+	cfg_for(&cfg, true);
+	cfg.num = 64;
+	cfg.avail_half_base = true;
+	if (env_open(&e, &cfg, 1)) {
+		result(false, "base 0x8000: set-up");
+		return;
+	}
+	ok = tx_frames(&e, 300, 60, 1514, 1);
+	result(ok, "packed base 0x8000 (vhost-user convention): 300 frames guest -> tap, ring of 64");
+	nt_rx_post(&e.g, 64, 2048);
+	ok = rx_frames(&e, 300, 60, 1514, 2048);
+	result(ok, "packed base 0x8000: 300 frames tap -> guest, ring of 64");
+	env_close(&e);
+}
+
 /* ---- bench ---- */
 
 static double now_s(void)
@@ -1044,6 +1159,10 @@ static void run_group(const char *grp)
 			test_bad_ring(p);
 			test_bad_hdr(p, 0);
 			test_bad_hdr(p, 60000);
+			test_bad_huge_chain(p);
+			test_bad_backend(p);
+			if (p)
+				test_avail_half_base();
 		} else {
 			result(false, "unknown group %s", grp);
 			return;

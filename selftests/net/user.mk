@@ -21,6 +21,15 @@ $(NET_SET_CHANNELS): selftests/net/set_channels.c
 
 USER_TARGETS += $(NET_SET_CHANNELS)
 
+# vha-frame-send: frames into a tap from its network side (DPDK test).
+NET_FRAME_SEND := $(OUT)/bin/vha-frame-send
+
+$(NET_FRAME_SEND): selftests/net/frame_send.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+USER_TARGETS += $(NET_FRAME_SEND)
+
 # vha-net-bench: packets/s and latency of /dev/vhost-net (make bench-net).
 NET_BENCH := $(OUT)/bin/vha-net-bench
 NET_BENCH_SRCS := selftests/net/net_bench.c selftests/net/net_lib.c

@@ -123,7 +123,7 @@ static int set_file(struct vha_vt *t, unsigned long req, unsigned int idx,
 	return ioctl(t->fd, req, &f) ? -errno : 0;
 }
 
-static int configure(struct vha_vt *t, unsigned int idx)
+static int configure(struct vha_vt *t, unsigned int idx, bool avail_half)
 {
 	struct vha_vt_vq *vq = &t->vq[idx];
 	struct vhost_vring_state s = { .index = idx };
@@ -135,6 +135,8 @@ static int configure(struct vha_vt *t, unsigned int idx)
 		return -errno;
 	/* Both wrap counters start at 1 (VIRTIO 1.2 2.8.1). */
 	s.num = vq->drv.cfg.packed ? 0x80008000 : 0;
+	if (vq->drv.cfg.packed && avail_half)
+		s.num = 0x8000;
 	if (ioctl(t->fd, VHOST_SET_VRING_BASE, &s))
 		return -errno;
 	a.desc_user_addr = vha_vt_hva(t, vq->drv.desc);
@@ -182,7 +184,7 @@ int vha_vt_vq_setup(struct vha_vt *t, unsigned int idx,
 	vq->ready = true;
 	if (vq->kick < 0 || vq->call < 0 || vq->err < 0)
 		return -EMFILE;
-	return configure(t, idx);
+	return configure(t, idx, ring->avail_half_base);
 }
 
 int vha_vt_kick(struct vha_vt *t, unsigned int idx)

@@ -39,6 +39,11 @@ struct vha_vt_ring {
 	bool packed;
 	bool event_idx;
 	uint32_t max_indirect;	/* 0: no indirect tables */
+	/*
+	 * Packed: set the base as DPDK and SPDK do (the vhost-user
+	 * convention), avail half only (0x8000), not QEMU's 0x80008000.
+	 */
+	bool avail_half_base;
 };
 
 /* Open @path, SET_OWNER, map @size bytes at guest @gpa, SET_MEM_TABLE. */

@@ -372,12 +372,22 @@ static void op_base(struct input *in)
 
 	if (!keep)
 		base = take(in, 4);
+	/*
+	 * A packed base whose used half is 0 (slot 0 of an odd lap) reads
+	 * as "used where avail is" (vha_ring_set_base()): with chains in
+	 * flight it cannot restore this position, so do not try.
+	 */
+	if (keep && (st.cfg.features & VHA_RING_F_PACKED) && !(base >> 16) &&
+	    base)
+		return;
 	ring_init();
 	if (keep)
 		st.npend = npend;
 	ret = vha_ring_set_base(&st.ring, base);
 	check_ret(ret, 0);
 	if (!ret) {
+		if ((st.cfg.features & VHA_RING_F_PACKED) && !(base >> 16))
+			base |= base << 16;
 		check(vha_ring_get_base(&st.ring) == base);
 		check_ret(vha_ring_start(&st.ring), 0);
 	}

@@ -636,6 +636,89 @@ static bool t_config(bool packed)
 	return true;
 }
 
+/*
+ * A packed base with only the avail half (the vhost-user convention DPDK's
+ * and SPDK's virtio_user use with /dev/vhost-net: 0x8000 for a new ring)
+ * puts used where avail is; read literally, the used wrap counter would be
+ * 0 and the driver would never see a used descriptor.  Three laps of
+ * traffic, then a restart from the avail half of a saved base.
+ */
+static bool t_base_avail_half(bool packed)
+{
+	struct vha_used u;
+	unsigned int k, cnt;
+	uint16_t id, uid;
+	uint32_t base, len;
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
+	CHECK(vha_ring_set_base(&f.ring, 1u << VHA_PACKED_WRAP_SHIFT) == 0);
+	CHECK(vha_ring_start(&f.ring) == 0);
+	for (k = 0; k < 3 * 8 + 3; k++) {
+		if (k == 20) {	/* restart as DPDK would: avail half only */
+			base = vha_ring_get_base(&f.ring);
+			CHECK(base >> 16 == (base & 0xffff));
+			CHECK(fx_ring_init(&f) == 0);
+			CHECK(vha_ring_set_base(&f.ring, base & 0xffff) == 0);
+			CHECK(vha_ring_start(&f.ring) == 0);
+			CHECK(vha_ring_get_base(&f.ring) == base);
+		}
+		CHECK(fx_add(&f, 1, 0, false, &id) == 0);
+		vha_drv_publish(&f.drv);
+		CHECK(get(&f) == 1 && f.chain.id == id);
+		u = (struct vha_used){ f.chain.id, f.chain.ndesc, 0 };
+		CHECK(vha_ring_push(&f.ring, &u, 1) == 0);
+		CHECK(vha_drv_get_used(&f.drv, &uid, &len, &cnt) == 1 &&
+		      uid == id);
+	}
+	fx_teardown(&f);
+	return true;
+}
+
+/*
+ * VHOST_SET_VRING_ADDR on a running ring (QEMU turning on the used-ring
+ * log at a migration's start) keeps the position: chains taken before are
+ * returned at the right slots, the next one is found.  A misaligned
+ * address is refused and changes nothing.
+ */
+static bool t_set_addr_running(bool packed)
+{
+	struct vha_used u[2];
+	unsigned int cnt;
+	uint16_t id[3], uid;
+	uint32_t base, len;
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
+	CHECK(fx_add(&f, 1, 1, false, &id[0]) == 0);
+	CHECK(fx_add(&f, 1, 1, false, &id[1]) == 0);
+	vha_drv_publish(&f.drv);
+	CHECK(get(&f) == 1);
+	u[0] = (struct vha_used){ f.chain.id, f.chain.ndesc, 3 };
+	CHECK(get(&f) == 1);
+	u[1] = (struct vha_used){ f.chain.id, f.chain.ndesc, 4 };
+	base = vha_ring_get_base(&f.ring);
+	CHECK(vha_ring_set_addr(&f.ring, f.cfg.desc + 8, f.cfg.avail,
+				f.cfg.used) == -EINVAL);
+	CHECK(vha_ring_set_addr(&f.ring, f.cfg.desc, f.cfg.avail,
+				f.cfg.used) == 0);
+	CHECK(f.ring.error == VHA_ERR_NONE);
+	CHECK(vha_ring_get_base(&f.ring) == base);
+	CHECK(get(&f) == 0);
+	CHECK(vha_ring_push(&f.ring, u, 2) == 0);
+	CHECK(vha_drv_get_used(&f.drv, &uid, &len, &cnt) == 1 &&
+	      uid == id[0] && len == 3);
+	CHECK(vha_drv_get_used(&f.drv, &uid, &len, &cnt) == 1 &&
+	      uid == id[1] && len == 4);
+	CHECK(fx_add(&f, 1, 1, false, &id[2]) == 0);
+	vha_drv_publish(&f.drv);
+	CHECK(get(&f) == 1 && f.chain.id == id[2]);
+	fx_teardown(&f);
+	return true;
+}
+
 /* Base values the ring cannot hold are refused (packed: slot >= num). */
 static bool t_bad_base(bool packed)
 {
@@ -1424,6 +1507,10 @@ static const struct test tests[] = {
 	  t_kick_after_auto_publish, BOTH },
 	{ "config: alignment, size, features", t_config, BOTH },
 	{ "config: bad base", t_bad_base, BOTH },
+	{ "base with the avail half only (vhost-user convention)",
+	  t_base_avail_half, PACKED },
+	{ "new ring addresses while running keep the position",
+	  t_set_addr_running, BOTH },
 	{ "rule: descriptor loop / chain > ring", t_loop, BOTH },
 	{ "rule: loop inside indirect table", t_indirect_loop, SPLIT },
 	{ "rule: indirect table > queue size", t_indirect_long, BOTH },

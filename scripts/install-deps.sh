@@ -15,7 +15,7 @@ pkgs=(
 	# fuzzing and sanitizers
 	clang libclang-rt-14-dev
 	# in-VM network and block tests
-	iproute2 iperf3 fio
+	iproute2 iperf3 fio e2fsprogs
 	# a second independent virtio driver for /dev/vhost-net (DPDK virtio_user)
 	dpdk-dev
 	dkms # make install DKMS=1 and selftests/modules/test_install_dkms.sh

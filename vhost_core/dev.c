@@ -258,7 +258,7 @@ int vha_dev_reset_owner(struct vha_dev *dev)
 	vha_dev_flush(dev);
 	dev_release_all(dev);
 	for (i = 0; i < dev->nvqs; i++)
-		mutex_lock_nested(&dev->vqs[i]->mutex, i);
+		mutex_lock_nest_lock(&dev->vqs[i]->mutex, &dev->mutex);
 	vha_umem_free(dev->umem);
 	dev->umem = umem;
 	for (i = 0; i < dev->nvqs; i++) {

@@ -74,6 +74,7 @@ long vha_dev_config_ioctl(struct vha_dev *dev, unsigned int ioctl,
 			  void __user *argp);
 long vha_worker_ioctl(struct vha_dev *dev, unsigned int ioctl,
 		      void __user *argp);
+int vha_vq_own_worker(struct vha_dev *dev, struct vha_vq *vq);
 void vha_dev_lock_vqs(struct vha_dev *dev);
 void vha_dev_unlock_vqs(struct vha_dev *dev);
 int vha_vq_access_ok(struct vha_vq *vq);

@@ -13,15 +13,20 @@
 #include "log.h"
 #include "memtable.h"
 
-/* Take every vq mutex, in index order. Hold dev->mutex. */
+/*
+ * Take every vq mutex, in index order. Hold dev->mutex, which lockdep is
+ * told nests them all (a device may have more queues than lockdep has
+ * subclasses).
+ */
 void vha_dev_lock_vqs(struct vha_dev *dev)
 {
 	unsigned int i;
 
 	lockdep_assert_held(&dev->mutex);
 	for (i = 0; i < dev->nvqs; i++)
-		mutex_lock_nested(&dev->vqs[i]->mutex, i);
+		mutex_lock_nest_lock(&dev->vqs[i]->mutex, &dev->mutex);
 }
+EXPORT_SYMBOL_GPL(vha_dev_lock_vqs);
 
 void vha_dev_unlock_vqs(struct vha_dev *dev)
 {
@@ -30,6 +35,7 @@ void vha_dev_unlock_vqs(struct vha_dev *dev)
 	for (i = 0; i < dev->nvqs; i++)
 		mutex_unlock(&dev->vqs[i]->mutex);
 }
+EXPORT_SYMBOL_GPL(vha_dev_unlock_vqs);
 
 /* Point every ring at the current memory table or IOTLB. */
 static void update_mems(struct vha_dev *dev)

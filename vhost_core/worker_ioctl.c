@@ -73,6 +73,31 @@ static void attach_vq(struct vha_dev *dev, struct vha_vq *vq,
 	}
 }
 
+/*
+ * Give @vq a worker of its own unless it has one (for devices that spread
+ * their queues by default). 0, -ENOSPC at the limit, or -errno from
+ * creating the worker. Hold dev->mutex; the caller is the owner.
+ */
+int vha_vq_own_worker(struct vha_dev *dev, struct vha_vq *vq)
+{
+	struct vha_worker *worker;
+	int ret;
+
+	lockdep_assert_held(&dev->mutex);
+	worker = rcu_dereference_protected(vq->worker,
+					   lockdep_is_held(&dev->mutex));
+	if (worker && worker->attached == 1)
+		return 0;
+	if (dev->nworkers >= dev->nvqs)
+		return -ENOSPC;
+	ret = vha_worker_create(dev, &worker);
+	if (ret)
+		return ret;
+	attach_vq(dev, vq, worker);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vha_vq_own_worker);
+
 static long vring_worker(struct vha_dev *dev, unsigned int ioctl,
 			 void __user *argp)
 {

@@ -4,14 +4,10 @@
  * /sys/kernel/debug/vha_net/stats ("name value" lines). They let a test
  * prove that packets went through this module and not another vhost_net.
  */
-#include <linux/atomic.h>
-#include <linux/debugfs.h>
-#include <linux/seq_file.h>
-
+#include "vhost_core/stats.h"
 #include "net.h"
 
 static atomic64_t counters[VHA_NET_STAT_COUNT];
-static struct dentry *dir;	/* written at init and exit only */
 
 static const char *const names[VHA_NET_STAT_COUNT] = {
 	[VHA_NET_STAT_TX_PACKETS] = "tx_packets",
@@ -27,31 +23,24 @@ static const char *const names[VHA_NET_STAT_COUNT] = {
 	[VHA_NET_STAT_OPENS] = "opens",
 };
 
+static struct vha_stats stats = {
+	.names = names,
+	.counters = counters,
+	.n = VHA_NET_STAT_COUNT,
+};
+
 void vha_net_stat_add(enum vha_net_stat stat, u64 n)
 {
-	atomic64_add(n, &counters[stat]);
+	vha_stats_add(&stats, stat, n);
 }
 
-static int stats_show(struct seq_file *m, void *v)
-{
-	unsigned int i;
-
-	for (i = 0; i < VHA_NET_STAT_COUNT; i++)
-		seq_printf(m, "%s %lld\n", names[i],
-			   (long long)atomic64_read(&counters[i]));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(stats);
-
-/* Never fails: the counters are a debugging aid, not part of the ABI. */
 int vha_net_stats_init(void)
 {
-	dir = debugfs_create_dir("vha_net", NULL);
-	debugfs_create_file("stats", 0400, dir, NULL, &stats_fops);
+	vha_stats_init(&stats, "vha_net");
 	return 0;
 }
 
 void vha_net_stats_uninit(void)
 {
-	debugfs_remove_recursive(dir);
+	vha_stats_uninit(&stats);
 }

@@ -3,14 +3,16 @@
 #
 # The device nodes our modules create exist as character devices, mode
 # 0600, owned by root:root, with the misc minor the ABI fixes where it fixes
-# one (/dev/vhost-net is misc minor 238, as the distribution's).
+# one (/dev/vhost-net is misc minor 238, as the distribution's; /dev/vhost-blk
+# 246, from the range devices.txt reserves for local use, so that its
+# devname alias can autoload the module).
 set -u
 . "$VHA_ROOT/selftests/lib/tap.sh"
 
 # module node fixed-minor ("-" for a dynamic minor)
 nodes="vhost_accel_test vhost-test -
 vhost_net vhost-net 238
-vhost_blk vhost-blk -"
+vhost_blk vhost-blk 246"
 
 mods=$("$VHA_ROOT/scripts/vha-modules.sh" list "$VHA_KMOD")
 want=""

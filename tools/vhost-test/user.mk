@@ -8,6 +8,9 @@ VT_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(VT_DIR) -Iinclude
 VT_LIB_SRCS := $(VT_DIR)/vhost_client.c $(VT_DIR)/vring_driver.c
 VT_LIB_HDRS := $(VT_DIR)/vhost_client.h $(VT_DIR)/vring_driver.h \
 	include/uapi/linux/vhost_accel.h
+# The virtio-blk driver on top of it, for /dev/vhost-blk.
+VT_BLK_SRCS := $(VT_DIR)/blk_client.c
+VT_BLK_HDRS := $(VT_DIR)/blk_client.h include/uapi/linux/vhost_blk.h
 VT_CLI := $(OUT)/bin/vhost-test
 
 $(VT_CLI): $(VT_DIR)/vhost_test_cli.c $(VT_LIB_SRCS) $(VT_LIB_HDRS)

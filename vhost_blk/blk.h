@@ -33,9 +33,13 @@ enum vha_blk_limit {
 	VHA_BLK_HDR_SIZE = 16,		/* struct virtio_blk_outhdr */
 	VHA_BLK_SECTOR = 512,
 	VHA_BLK_DWZ_SEG_MAX = 16,	/* DISCARD / WRITE_ZEROES segments */
-	/* misc minor, from the range devices.txt reserves for local use */
-	VHA_BLK_MINOR = 246,
 };
+
+/*
+ * The misc minor, from the range devices.txt reserves for local use. A
+ * macro, not an enum: MODULE_ALIAS_MISCDEV() turns it into a string.
+ */
+#define VHA_BLK_MINOR 246
 
 /*
  * The backend, one for the whole device. Immutable while attached: it is

@@ -89,16 +89,17 @@ else
 fi
 
 bad=""
-for a in char-major-10-238 devname:vhost-net; do
-	case "$(show_depends "$a")" in
-	*updates/dkms/vhost_net.ko*) ;;
-	*) bad="$bad $a" ;;
+for a in char-major-10-238:vhost_net devname:vhost-net:vhost_net \
+	 char-major-10-246:vhost_blk devname:vhost-blk:vhost_blk; do
+	case "$(show_depends "${a%:*}")" in
+	*"updates/dkms/${a##*:}.ko"*) ;;
+	*) bad="$bad ${a%:*}" ;;
 	esac
 done
 if [ -z "$bad" ]; then
-	tap_ok "the /dev/vhost-net autoload aliases (char-major-10-238, devname:vhost-net) resolve to ours"
+	tap_ok "the autoload aliases of /dev/vhost-net (char-major-10-238, devname:vhost-net) and /dev/vhost-blk (10-246, devname:vhost-blk) resolve to ours"
 else
-	tap_not_ok "the /dev/vhost-net autoload aliases resolve to ours (not:$bad)"
+	tap_not_ok "the /dev/vhost-net and /dev/vhost-blk autoload aliases resolve to ours (not:$bad)"
 fi
 
 tap_check "install.sh uninstall --root" "$inst" uninstall --root "$stage" --release "$rel"

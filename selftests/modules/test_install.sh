@@ -12,7 +12,7 @@ loader=$VHA_ROOT/scripts/vha-modules.sh
 inst=$VHA_ROOT/scripts/install.sh
 rel=$(uname -r)
 moddir=/lib/modules/$rel
-tap_plan 7
+tap_plan 8
 
 if [ ! -e "$VHA_KMOD/vhost_net.ko" ]; then
 	tap_not_ok "our vhost_net is built (not in $VHA_KMOD)"
@@ -59,6 +59,19 @@ else
 fi
 rm -f "$node"
 modprobe -r vhost_net vhost_accel 2>/dev/null
+
+# /dev/vhost-blk has fixed misc minor 246 for the same reason: its
+# devname alias lets kmod make the node at boot and the open load it.
+node=/tmp/vha-vhost-blk
+rm -f "$node"
+mknod -m 0600 "$node" c 10 246
+if (exec 3<> "$node") 2>/dev/null && ours vhost_blk; then
+	tap_ok "opening /dev/vhost-blk (10:246) autoloads vhost_blk"
+else
+	tap_not_ok "opening /dev/vhost-blk (10:246) autoloads vhost_blk"
+fi
+rm -f "$node"
+modprobe -r vhost_blk vhost_accel 2>/dev/null
 
 tap_check "install.sh uninstall" "$inst" uninstall --release "$rel"
 if modprobe vhost_net && [ -e /sys/module/vhost_net ] && ! ours vhost_net; then

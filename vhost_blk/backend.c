@@ -114,18 +114,25 @@ out:
 
 /*
  * With VIRTIO_BLK_F_MQ and the module parameter worker_per_queue, each
- * running queue gets a worker of its own. A failure only costs speed.
+ * running queue gets a worker of its own: the first one keeps the worker
+ * it has (the owner's, shared only with queues that do not run), each
+ * other one gets a new one. A failure only costs speed.
  */
 static void spread_workers(struct vha_blk *b)
 {
+	bool first = true;
 	unsigned int i;
 
 	if (!vha_blk_worker_per_queue ||
 	    !vha_vq_has_feature(&b->vqs[0].vq, VIRTIO_BLK_F_MQ))
 		return;
-	for (i = 0; i < VHA_BLK_NVQS; i++)
-		if (READ_ONCE(b->vqs[i].vq.backend))
+	for (i = 0; i < VHA_BLK_NVQS; i++) {
+		if (!READ_ONCE(b->vqs[i].vq.backend))
+			continue;
+		if (!first)
 			vha_vq_own_worker(&b->dev, &b->vqs[i].vq);
+		first = false;
+	}
 }
 
 static int start_queues(struct vha_blk *b, struct vha_blk_backend *be)

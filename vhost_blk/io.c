@@ -9,9 +9,9 @@
  * system lock. Everything that may block goes to vha_blk_wq: a direct I/O
  * the backend refused with -EAGAIN (issued again without IOCB_NOWAIT), I/O
  * that cannot be direct (a file system without it, as tmpfs, or buffers
- * not aligned for it: buffered I/O), FLUSH (fsync), DISCARD and
- * WRITE_ZEROES (fallocate, or writing zeroes where the backend has no
- * such call). A work item that touches the guest's buffers runs in the
+ * not aligned for it: buffered I/O), FLUSH (fsync), DISCARD (a discard
+ * on a block device, a punched hole in a file) and WRITE_ZEROES
+ * (fallocate, or writing zeroes where the backend has no such call). A work item that touches the guest's buffers runs in the
  * owner's address space (kthread_use_mm), which outlives every request:
  * the device waits for all of them before it lets the mm go.
  *
@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 
 #include "blk.h"
 
@@ -204,13 +205,40 @@ static int zero_range(const struct vha_blk_backend *be, loff_t pos, u64 len,
 	return ret;
 }
 
+/*
+ * Discard on a block device, as the BLKDISCARD ioctl does it: drop the
+ * range from the device's page cache (the buffered path may hold it; its
+ * data is undefined after a discard), then discard. vfs_fallocate() would
+ * need FALLOC_FL_NO_HIDE_STALE, which it refuses from any caller.
+ */
+static int discard_bdev(const struct vha_blk_backend *be, loff_t pos, u64 len)
+{
+	struct address_space *mapping = be->file->f_mapping;
+	int ret;
+
+	if ((pos | len) & (bdev_logical_block_size(be->bdev) - 1))
+		return -EINVAL;
+	filemap_invalidate_lock(mapping);
+	truncate_inode_pages_range(mapping, pos, pos + len - 1);
+	ret = blkdev_issue_discard(be->bdev, pos >> SECTOR_SHIFT,
+				   len >> SECTOR_SHIFT, GFP_KERNEL);
+	filemap_invalidate_unlock(mapping);
+	return ret;
+}
+
+/* A file discards by punching a hole; a block device as above. */
+static int discard(const struct vha_blk_backend *be, loff_t pos, u64 len)
+{
+	if (be->bdev)
+		return discard_bdev(be, pos, len);
+	return vfs_fallocate(be->file, FALLOC_FL_PUNCH_HOLE |
+			     FALLOC_FL_KEEP_SIZE, pos, len);
+}
+
 /* DISCARD / WRITE_ZEROES, segment by segment (checked in request.c). */
 static int discard_or_zero(struct vha_blk_req *req,
 			   const struct vha_blk_backend *be)
 {
-	/* A block device discards with NO_HIDE_STALE; a file punches. */
-	int discard = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE |
-		      (be->bdev ? FALLOC_FL_NO_HIDE_STALE : 0);
 	unsigned int i;
 	loff_t pos;
 	u64 len;
@@ -221,7 +249,7 @@ static int discard_or_zero(struct vha_blk_req *req,
 		len = (u64)le32_to_cpu(req->dwz[i].num_sectors) *
 		      VHA_BLK_SECTOR;
 		if (req->op == VHA_BLK_OP_DISCARD)
-			ret = vfs_fallocate(be->file, discard, pos, len);
+			ret = discard(be, pos, len);
 		else
 			ret = zero_range(be, pos, len, req->unmap);
 		if (ret)

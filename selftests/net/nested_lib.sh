@@ -2,9 +2,11 @@
 # shellcheck shell=bash
 #
 # A nested guest on this VM's /dev/vhost-net, shared by e2e_qemu.sh and the
-# demo. Unmodified QEMU boots the kernel this VM runs, with a virtio-net-pci
-# NIC on a tap device of this VM; the guest pings the VM and runs iperf3
-# against it, then reboots (QEMU exits: -no-reboot).
+# demo (selftests/blk/e2e_vhost_user.sh boots its own guests with the same
+# kernel, initramfs pieces, QEMU start and waits). Unmodified QEMU boots the
+# kernel this VM runs, with a virtio-net-pci NIC on a tap device of this
+# VM; the guest pings the VM and runs iperf3 against it, then reboots (QEMU
+# exits: -no-reboot).
 #
 #   nested guest 10.77.IDX.2 (1 vCPU, busybox + iperf3 initramfs)
 #     virtio-net-pci (packed=on | mq=on with 2 queue pairs | split ring)
@@ -64,6 +66,25 @@ nested_copy_bin() {
 	done
 }
 
+# nested_init_prologue: the start of every guest's /init: busybox's
+# applets, the virtual file systems, up() (seconds since boot) and the
+# modules /mod/order lists, loaded.
+nested_init_prologue() {
+	cat <<'EOF2'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+up() { cut -d' ' -f1 /proc/uptime; }
+echo "NESTED-T-INIT $(up)"
+for m in $(cat /mod/order); do
+	insmod /mod/$m || echo "NESTED-INSMOD-FAILED $m"
+done
+EOF2
+}
+
 # The guest's /init. Its parameters come on the kernel command line:
 # vha.ip=A.B.C its /24 (the VM is .1, the guest .2), vha.mq=N queue pairs
 # to enable, vha.secs=S per iperf3 run, vha.streams=N parallel streams,
@@ -72,13 +93,9 @@ nested_copy_bin() {
 # answers its ping: the VM holds a guest back by leaving its tap without an
 # address. Every result is a line "NESTED-<KEY> <value>" on the console.
 nested_write_init() {
-	cat > "$1" <<'EOF2'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-mount -t tmpfs tmp /tmp
+	{
+	nested_init_prologue
+	cat <<'EOF2'
 net=10.77.0 mq=1 secs=2 streams=1 bidir=0 runs=1
 for a in $(cat /proc/cmdline); do
 	case $a in
@@ -89,11 +106,6 @@ for a in $(cat /proc/cmdline); do
 	vha.bidir=*) bidir=${a#*=} ;;
 	vha.runs=*) runs=${a#*=} ;;
 	esac
-done
-up() { cut -d' ' -f1 /proc/uptime; }
-echo "NESTED-T-INIT $(up)"
-for m in $(cat /mod/order); do
-	insmod /mod/$m || echo "NESTED-INSMOD-FAILED $m"
 done
 ip link set lo up
 ip link set eth0 up
@@ -157,18 +169,21 @@ fi
 echo NESTED-DONE
 reboot -f
 EOF2
+	} > "$1"
 	chmod +x "$1"
 }
 
-nested_make_initramfs() {
+# nested_initramfs_root MODULE...: a fresh initramfs tree in
+# $nested_dir/root with busybox and MODULE... with their dependencies,
+# uncompressed, listed in load order in /mod/order for the guest's /init.
+nested_initramfs_root() {
 	local r=$nested_dir/root kver m
 
 	kver=$(uname -r)
+	rm -rf "$r"
 	mkdir -p "$r"/{bin,dev,proc,sys,tmp,mod}
 	cp /bin/busybox "$r/bin/busybox"
-	cp "$VHA_BIN/vha-set-channels" "$r/bin/"
-	nested_copy_bin /usr/bin/iperf3
-	for m in $(modprobe -S "$kver" --show-depends -a virtio_pci virtio_net |
+	for m in $(modprobe -S "$kver" --show-depends -a "$@" |
 		   awk '/^insmod/ { print $2 }' | awk '!seen[$0]++'); do
 		case $m in
 		*.ko) cp "$m" "$r/mod/" ;;
@@ -177,8 +192,21 @@ nested_make_initramfs() {
 		esac
 		basename "$m" .xz >> "$r/mod/order"
 	done
+}
+
+# nested_initramfs_pack: the tree as the uncompressed cpio the guests boot.
+nested_initramfs_pack() {
+	(cd "$nested_dir/root" && find . | cpio -o -H newc --quiet) > "$nested_dir/initrd"
+}
+
+nested_make_initramfs() {
+	local r=$nested_dir/root
+
+	nested_initramfs_root virtio_pci virtio_net || return 1
+	cp "$VHA_BIN/vha-set-channels" "$r/bin/"
+	nested_copy_bin /usr/bin/iperf3
 	nested_write_init "$r/init"
-	(cd "$r" && find . | cpio -o -H newc --quiet) > "$nested_dir/initrd"
+	nested_initramfs_pack
 }
 
 # The kernel uncompressed, booted through its PVH entry: Debian's xz
@@ -194,7 +222,8 @@ nested_make_kernel() {
 	[ "$(head -c 4 "$v" | tail -c 3)" = ELF ] || rm -f "$v"
 }
 
-# nested_prepare DIR: build the guest's kernel and initramfs in DIR.
+# nested_prepare DIR [MAKE_INITRAMFS]: build the guest's kernel and, with
+# MAKE_INITRAMFS (default nested_make_initramfs), its initramfs in DIR.
 nested_prepare() {
 	local kpid
 
@@ -202,7 +231,7 @@ nested_prepare() {
 	mkdir -p "$nested_dir"
 	nested_make_kernel &
 	kpid=$!
-	nested_make_initramfs || return 1
+	"${2:-nested_make_initramfs}" || return 1
 	wait "$kpid"
 	nested_kernel=$nested_dir/vmlinux
 	[ -s "$nested_kernel" ] || nested_kernel=/boot/vmlinuz-$(uname -r)
@@ -243,14 +272,50 @@ nested_accel() {
 	if [ -c /dev/kvm ] && [ -w /dev/kvm ]; then echo kvm; else echo tcg; fi
 }
 
+# nested_append: the guest kernel's command line, boot-speed options only.
+nested_append() {
+	local append khz
+
+	append="console=ttyS0 loglevel=3 panic=-1 acpi=off mitigations=off nokaslr"
+	append="$append tsc=reliable no_timer_check cryptomgr.notests init_on_alloc=0"
+	append="$append 8250.nr_uarts=1 i8042.noaux i8042.nokbd rodata=off"
+	khz=$(nested_tsc_khz)
+	[ -z "$khz" ] || append="$append tsc_early_khz=$khz"
+	[ "${NESTED_DEBUG:-0}" = 0 ] || append="$append printk.time=1 initcall_debug"
+	echo "$append"
+}
+
+# nested_qemu NAME APPEND QEMU-ARG...: start QEMU in the background on the
+# guest kernel and initramfs, its kernel command line nested_append's plus
+# APPEND, with the guest's own devices, CPUs and memory in QEMU-ARG. Its
+# console is $nested_dir/NAME.console, QEMU's own output NAME.qemu. The
+# caller writes NAME.args, the command that starts the guest again.
+nested_qemu() {
+	local name=$1 append bios=""
+
+	append="$(nested_append) $2"
+	shift 2
+	# qboot starts a kernel in half SeaBIOS's time (boot speed only)
+	[ -r /usr/share/qemu/qboot.rom ] && bios="-bios /usr/share/qemu/qboot.rom"
+	: > "$nested_dir/$name.console"
+	date +%s > "$nested_dir/$name.t0"
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -accel "$(nested_accel)" -cpu max $bios \
+		-nodefaults -no-user-config -no-reboot -display none \
+		-serial "file:$nested_dir/$name.console" \
+		-kernel "$nested_kernel" -initrd "$nested_dir/initrd" \
+		-append "$append" "$@" \
+		> "$nested_dir/$name.qemu" 2>&1 < /dev/null &
+	echo $! > "$nested_dir/$name.pid"
+}
+
 # nested_start NAME VHOST NIC IDX SECS STREAMS BIDIR [RUNS]: start a guest
 # in the background on tap vhnetIDX (10.77.IDX.0/24, no address yet: the
 # guest waits). VHOST on|off, NIC packed|mq|split; RUNS iperf3 runs per
-# direction (not with BIDIR=1). Its console is $nested_dir/NAME.console,
-# QEMU's own output NAME.qemu.
+# direction (not with BIDIR=1).
 nested_start() {
 	local name=$1 vhost=$2 nic=$3 idx=$4 secs=$5 streams=$6 bidir=$7 runs=${8:-1}
-	local tapq="" netq="" dev="" mq=1 net append khz bios=""
+	local tapq="" netq="" dev="" mq=1 net append
 
 	case $nic in
 	packed) dev=",packed=on" ;;
@@ -264,33 +329,16 @@ nested_start() {
 	off) net="$net,vhost=off" ;;
 	*) echo "# nested_start: vhost must be on or off"; return 1 ;;
 	esac
-	append="console=ttyS0 loglevel=3 panic=-1 acpi=off mitigations=off nokaslr"
-	append="$append tsc=reliable no_timer_check cryptomgr.notests init_on_alloc=0"
-	append="$append 8250.nr_uarts=1 i8042.noaux i8042.nokbd rodata=off"
-	khz=$(nested_tsc_khz)
-	[ -z "$khz" ] || append="$append tsc_early_khz=$khz"
-	append="$append vha.ip=10.77.$idx vha.mq=$mq vha.secs=$secs"
+	append="vha.ip=10.77.$idx vha.mq=$mq vha.secs=$secs"
 	append="$append vha.streams=$streams vha.bidir=$bidir vha.runs=$runs"
-	[ "${NESTED_DEBUG:-0}" = 0 ] || append="$append printk.time=1 initcall_debug"
 	ip link del "vhnet$idx" 2>/dev/null
 	# shellcheck disable=SC2086
 	ip tuntap add dev "vhnet$idx" mode tap vnet_hdr$tapq || return 1
 	ip link set "vhnet$idx" up
-	# qboot starts a kernel in half SeaBIOS's time (boot speed only)
-	[ -r /usr/share/qemu/qboot.rom ] && bios="-bios /usr/share/qemu/qboot.rom"
-	: > "$nested_dir/$name.console"
-	date +%s > "$nested_dir/$name.t0"
-	# shellcheck disable=SC2086
-	qemu-system-x86_64 -accel "$(nested_accel)" -cpu max -smp 1 -m 256 $bios \
-		-nodefaults -no-user-config -no-reboot -display none \
-		-serial "file:$nested_dir/$name.console" \
-		-kernel "$nested_kernel" -initrd "$nested_dir/initrd" \
-		-append "$append" -netdev "$net" \
-		-device "virtio-net-pci,netdev=n0$dev" \
-		> "$nested_dir/$name.qemu" 2>&1 < /dev/null &
-	echo $! > "$nested_dir/$name.pid"
+	nested_qemu "$name" "$append" -smp 1 -m 256 -netdev "$net" \
+		-device "virtio-net-pci,netdev=n0$dev"
 	echo "$idx" > "$nested_dir/$name.idx"
-	printf '%q ' "$@" > "$nested_dir/$name.args"
+	printf '%q ' nested_start "$@" > "$nested_dir/$name.args"
 }
 
 nested_pid() { cat "$nested_dir/$1.pid"; }
@@ -323,7 +371,7 @@ nested_wait_ready() {
 			tr -d '\r' < "$nested_dir/$1.console" | grep -av '^$' | tail -n 8 | sed 's/^/#   /'
 			sed 's/^/#   qemu: /' "$nested_dir/$1.qemu" | head -n 5
 			echo "# $1: starting it again (attempt $((tries + 1)))"
-			eval "nested_start $(cat "$nested_dir/$1.args")" || return 1
+			eval "$(cat "$nested_dir/$1.args")" || return 1
 			continue
 		fi
 		nested_alive "$1" || return 1
@@ -333,13 +381,12 @@ nested_wait_ready() {
 	echo "# $1: booted and ready after $(nested_elapsed "$1")s"
 }
 
-# nested_go NAME: give the guest's tap its address and wait until QEMU
-# exits (killed after NESTED_TIMEOUT).
-nested_go() {
-	local idx pid rc
+# nested_wait_exit NAME: wait until the guest's QEMU exits (killed after
+# NESTED_TIMEOUT); its status, and its console in NAME.txt.
+nested_wait_exit() {
+	local pid rc
 
-	idx=$(cat "$nested_dir/$1.idx") pid=$(nested_pid "$1")
-	ip addr add "10.77.$idx.1/24" dev "vhnet$idx"
+	pid=$(nested_pid "$1")
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ "$(nested_elapsed "$1")" -ge "${NESTED_TIMEOUT:-900}" ]; then
 			echo "# $1: killed after ${NESTED_TIMEOUT:-900}s"
@@ -360,8 +407,20 @@ nested_go() {
 		rc=$?
 	fi
 	echo "# $1: QEMU exited with status $rc after $(nested_elapsed "$1")s"
-	ip link del "vhnet$idx" 2>/dev/null
 	tr -d '\r' < "$nested_dir/$1.console" > "$nested_dir/$1.txt"
+	return $rc
+}
+
+# nested_go NAME: give the guest's tap its address and wait until QEMU
+# exits (nested_wait_exit).
+nested_go() {
+	local idx rc
+
+	idx=$(cat "$nested_dir/$1.idx")
+	ip addr add "10.77.$idx.1/24" dev "vhnet$idx"
+	nested_wait_exit "$1"
+	rc=$?
+	ip link del "vhnet$idx" 2>/dev/null
 	return $rc
 }
 

@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(
 	# build the modules and userspace tools
-	make gcc libc6-dev linux-headers-amd64 kmod rsync sparse perl
+	make gcc libc6-dev liburing-dev linux-headers-amd64 kmod rsync sparse perl
 	# the test VM: Debian's kernel under QEMU with a busybox initramfs
 	qemu-system-x86 linux-image-amd64 busybox-static cpio
 	# the debug test kernel, built from Debian's linux-source

@@ -78,14 +78,7 @@ ours_loaded || { insmod "$VHA_KMOD/vhost_net.ko"; fail=1; }
 
 # The table: lat_* are times and *_cpu_ns CPU time per packet (lower is
 # better), the others are rates.
-awk '
-function med(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk "$(cat "$VHA_ROOT/selftests/lib/median.awk")"'
 {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	k = f["side"] SUBSEP f["metric"] SUBSEP f["size"] SUBSEP f["ring"]

@@ -10,6 +10,7 @@
 #   make W=1 / C=2     extra warnings / sparse on the modules
 #   make checkpatch    the kernel's checkpatch.pl on our files
 #   make bench-net     vhost_net vs the distribution's, in one VM boot
+#   make bench-blk     vhost_blk vs a userspace io_uring device vs fio
 
 KDIR ?= $(shell $(CURDIR)/scripts/find-kdir.sh)
 KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -22,7 +23,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check demo bench bench-net fuzz checkpatch clean print-user-tests install uninstall
+.PHONY: all modules user check demo bench bench-net bench-blk fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall
 
 all: modules user
 
@@ -71,7 +72,16 @@ bench: user
 bench-net: all
 	./selftests/vm/run.sh --kernel distro -- selftests/net/bench_net.sh
 
+# vhost_blk against blk_uring (userspace, io_uring) and fio on the backend.
+bench-blk: all
+	./selftests/vm/run.sh --kernel distro -- selftests/blk/bench_blk.sh
+
 fuzz: vringh-fuzz-long
+
+# The kernel fuzzer on the real modules, in the VM on the debug kernel
+# (FUZZ_TIME seconds, default 3600; FUZZ_SEED); a crash is minimised.
+fuzz-kernel: all
+	./selftests/fuzz/fuzz-kernel.sh
 
 clean:
 	rm -rf build

@@ -8,6 +8,7 @@
  */
 #include <linux/cgroup.h>
 #include <linux/completion.h>
+#include <linux/kcov.h>
 #include <linux/kthread.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -32,7 +33,6 @@ static void run_batch(struct llist_node *node)
 	smp_wmb();
 	llist_for_each_entry_safe(work, next, node, node) {
 		clear_bit(VHA_WORK_QUEUED, &work->flags);
-		__set_current_state(TASK_RUNNING);
 		work->fn(work);
 		cond_resched();
 	}
@@ -56,7 +56,15 @@ static int worker_fn(void *data)
 			schedule();
 			continue;
 		}
+		/*
+		 * Running before KCOV's remote section, which may allocate.
+		 * With CONFIG_KCOV, what the work does is the owner's coverage
+		 * (a fuzzer enables KCOV_REMOTE with its common handle).
+		 */
+		__set_current_state(TASK_RUNNING);
+		kcov_remote_start_common(worker->kcov_handle);
 		run_batch(node);
+		kcov_remote_stop();
 	}
 	kthread_unuse_mm(worker->mm);
 	return 0;
@@ -139,6 +147,7 @@ int vha_worker_create(struct vha_dev *dev, struct vha_worker **out)
 		return -ENOMEM;
 	init_llist_head(&worker->work_list);
 	worker->mm = dev->mm;
+	worker->kcov_handle = kcov_common_handle();
 	worker->task = kthread_create(worker_fn, worker, "vhost-%d",
 				      current->pid);
 	if (IS_ERR(worker->task)) {

@@ -35,6 +35,7 @@ struct vha_worker {
 	struct task_struct *task;
 	struct llist_head work_list;	/* lockless; consumer is task */
 	struct mm_struct *mm;		/* owner mm, pinned by the device */
+	u64 kcov_handle;		/* the owner's, for KCOV remote coverage */
 	u32 id;				/* xarray index in dev->workers */
 	unsigned int attached;		/* dev->mutex: vqs pointing here */
 };

@@ -15,7 +15,7 @@ job=$1
 # shellcheck source=/dev/null
 . "$job/env"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export VHA_ROOT VHA_KMOD VHA_BIN VHA_KERNEL_KIND VHA_MODULES VHA_TEST_TIMEOUT
+export VHA_ROOT VHA_KMOD VHA_BIN VHA_KERNEL_KIND VHA_MODULES VHA_TEST_TIMEOUT VHA_OUT
 export HOME=/root LC_ALL=C
 verdict=${VHA_VERDICT:-/dev/ttyS1}
 klog=${VHA_KLOG:-/dev/ttyS2}

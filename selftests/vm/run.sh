@@ -100,6 +100,7 @@ build_modules() {
 
 make_job() {
 	job=$(mktemp -d "$root/build/vm/job.XXXXXX")
+	mkdir -p "$job/out"
 	cp "$here/guest.sh" "$job/guest.sh"
 	{
 		printf 'VHA_ROOT=%q\n' "$root"
@@ -111,11 +112,17 @@ make_job() {
 		printf 'VHA_CMD=%q\n' "$cmd"
 		printf 'VHA_TESTS=%q\n' "$tests"
 		printf 'VHA_TEST_TIMEOUT=%q\n' "${VHA_TEST_TIMEOUT:-900}"
+		# written by the guest, kept by the host even if the kernel dies
+		if [ "$host" = 1 ]; then
+			printf 'VHA_OUT=%q\n' "$job/out"
+		else
+			printf 'VHA_OUT=/run/vha-out\n'
+		fi
 		# the tests' and benchmarks' own knobs (BENCH_ROUNDS, ...)
 		local k
 		for k in $(compgen -e); do
 			case $k in
-			BENCH_* | NESTED_* | E2E_*) printf 'export %s=%q\n' "$k" "${!k}" ;;
+			BENCH_* | NESTED_* | E2E_* | FUZZ_*) printf 'export %s=%q\n' "$k" "${!k}" ;;
 			esac
 		done
 		if [ "$host" = 1 ]; then
@@ -184,6 +191,7 @@ boot_vm() {
 		-kernel "$bzimage" -initrd "$initrd" -append "$append" \
 		-serial "file:$job/console" -serial "file:$job/verdict" -serial "file:$job/dmesg" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$job/out",mount_tag=vhaout,security_model=none,multidevs=remap \
 		-device virtio-rng-pci \
 		</dev/null >"$job/qemu.log" 2>&1 &
 	qemu_pid=$!
@@ -244,6 +252,17 @@ judge() {
 	grep -a -i 'error\|could not' "$job/qemu.log" >> "$job/failures" 2>/dev/null || true
 }
 
+# What the guest left in VHA_OUT (e.g. the fuzzer's last program).
+show_out() {
+	local f
+	for f in "$job"/out/*; do
+		[ -f "$f" ] || continue
+		echo "===== the guest left $(basename "$f") ====="
+		head -c 4096 "$f"
+		echo
+	done
+}
+
 report() {
 	local res p=0 f=0 s=0
 	res=$(grep -a '^RESULT ' "$job/verdict" | tail -n 1 || true)
@@ -257,6 +276,7 @@ report() {
 	if [ -s "$job/failures" ]; then
 		echo "===== kernel log ($kind kernel $release) ====="
 		if [ -s "$job/dmesg" ]; then tr -d '\r' < "$job/dmesg" | tail -n 400; else tr -d '\r' < "$job/console" | tail -n 400; fi
+		show_out
 		echo "===== run failed ====="
 		sed 's/^/  /' "$job/failures"
 		f=$((f + $(wc -l < "$job/failures")))

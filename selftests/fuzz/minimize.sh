@@ -11,7 +11,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$root/build/fuzz
 mkdir -p "$work"
-head -n 1 "$1" > "$work/best.txt"
+grep -m 1 "^vha-fuzz " "$1" > "$work/best.txt"
 replays=${FUZZ_REPLAYS:-5}
 
 # fails FILE: does replaying FILE make the VM run fail?
@@ -59,3 +59,5 @@ done
 cp "$work/best.txt" "$work/minimized.txt"
 echo "minimize: $(nops "$work/best.txt") operations:"
 cat "$work/best.txt"
+echo "minimize: as a regression test, save it under selftests/fuzz/regress/NAME.txt after"
+echo "  a '# SPDX-License-Identifier: GPL-2.0' line and a '#' line saying what broke"

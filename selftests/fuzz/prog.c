@@ -231,8 +231,11 @@ int fz_prog_read(struct fz_prog *p, FILE *f)
 	unsigned int d;
 
 	memset(p, 0, sizeof(*p));
-	if (!fgets(line, sizeof(line), f) ||
-	    sscanf(line, "vha-fuzz dev=%15s seed=%x", dev, &p->seed) != 2)
+	do {	/* '#' lines are comments (a regression file's license line) */
+		if (!fgets(line, sizeof(line), f))
+			return -EINVAL;
+	} while (line[0] == '#');
+	if (sscanf(line, "vha-fuzz dev=%15s seed=%x", dev, &p->seed) != 2)
 		return -EINVAL;
 	for (d = 0; d < FZ_DEV_COUNT && strcmp(dev, dev_names[d]); d++)
 		;

@@ -19,6 +19,8 @@ pkgs=(
 	# a second independent virtio driver for /dev/vhost-net (DPDK virtio_user)
 	dpdk-dev
 	dkms # make install DKMS=1 and selftests/modules/test_install_dkms.sh
+	# the libvirt and systemd files of tools/vhost-user-blk, run (e2e_libvirt.sh)
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients systemd
 )
 
 missing=()

@@ -93,7 +93,7 @@ for s in $stages; do
 	distro)
 		stage "VM on Debian's kernel: load smoke, QEMU end to end (net, blk through vhost-user-blk), DPDK virtio_user"
 		rm -f "$log/distro.result"
-		./selftests/vm/run.sh --kernel distro --suite --tests 'selftests/modules/test_load_unload.sh selftests/modules/test_devnodes.sh selftests/modules/test_coexist.sh selftests/net/e2e_qemu.sh selftests/net/dpdk_virtio_user.sh selftests/blk/e2e_vhost_user.sh' \
+		./selftests/vm/run.sh --kernel distro --suite --tests 'selftests/modules/test_load_unload.sh selftests/modules/test_devnodes.sh selftests/modules/test_coexist.sh selftests/net/e2e_qemu.sh selftests/net/dpdk_virtio_user.sh selftests/blk/e2e_vhost_user.sh selftests/blk/e2e_libvirt.sh' \
 			--result "$log/distro.result" 2>&1 | tee "$log/distro.log"
 		add_vm_result "$log/distro.result"
 		;;

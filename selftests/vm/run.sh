@@ -281,6 +281,11 @@ report() {
 		sed 's/^/  /' "$job/failures"
 		f=$((f + $(wc -l < "$job/failures")))
 	fi
+	# --quiet hid the console: show what the failed tests printed
+	if [ "$quiet" = 1 ] && [ "${f:-0}" -gt 0 ] && [ ! -s "$job/failures" ]; then
+		echo "===== console (tests failed) ====="
+		tr -d '\r' < "$job/console" | grep -av '^$' | tail -n 200
+	fi
 	[ -z "$result" ] || echo "$p $f $s" > "$result"
 	[ "$suite" = 0 ] || echo "vm($kind): $p passed, $f failed, $s skipped"
 	[ -s "$job/failures" ] && return 1

@@ -39,6 +39,23 @@ add_vm_result() {
 	if [ -s "$1" ]; then add $(cat "$1"); else add 0 1 0; fi
 }
 
+# nested_emulation_crash LOG: did the VM's kernel die in a nested guest's
+# QEMU process, with none of our modules on the crash's lines? Under TCG
+# the VM's SVM is emulated, and KVM in the VM running a nested guest now
+# and then dies of it ("stack guard page was hit" / "corrupted stack end
+# detected inside scheduler" in qemu-system-x86 -> kvm_amd, all registers
+# zero; reproduced without our modules, see the README's Test VM section).
+nested_emulation_crash() {
+	local crash
+	grep -q 'no verdict from the guest' "$1" || return 1
+	# the first crash report: from its first line to the panic
+	crash=$(tr -d '\r' < "$1" | awk '/BUG: |Oops|general protection/ { on = 1 }
+		on { print } on && /Kernel panic|Kernel Offset|end trace/ { exit }')
+	grep -q 'Comm: qemu-system-x86' <<< "$crash" &&
+		grep -qE 'stack guard page was hit|corrupted stack end detected|kvm_vcpu_reset|shutdown_interception' <<< "$crash" &&
+		! grep -qE 'vhost_accel|vhost_blk|vhost_net|vha_' <<< "$crash"
+}
+
 stage "dependencies"
 if ! ./scripts/install-deps.sh; then
 	echo "check: cannot install dependencies"
@@ -93,8 +110,17 @@ for s in $stages; do
 	distro)
 		stage "VM on Debian's kernel: load smoke, QEMU end to end (net, blk through vhost-user-blk), DPDK virtio_user"
 		rm -f "$log/distro.result"
-		./selftests/vm/run.sh --kernel distro --suite --tests 'selftests/modules/test_load_unload.sh selftests/modules/test_devnodes.sh selftests/modules/test_coexist.sh selftests/net/e2e_qemu.sh selftests/net/dpdk_virtio_user.sh selftests/blk/e2e_vhost_user.sh selftests/blk/e2e_libvirt.sh' \
+		tests='selftests/modules/test_load_unload.sh selftests/modules/test_devnodes.sh selftests/modules/test_coexist.sh selftests/net/e2e_qemu.sh selftests/net/dpdk_virtio_user.sh selftests/blk/e2e_vhost_user.sh selftests/blk/e2e_libvirt.sh'
+		./selftests/vm/run.sh --kernel distro --suite --tests "$tests" \
 			--result "$log/distro.result" 2>&1 | tee "$log/distro.log"
+		# Once, and saying so: a run the emulator's nested SVM killed.
+		if nested_emulation_crash "$log/distro.log"; then
+			stage "the VM's kernel died in a nested guest's QEMU (emulated SVM, not our modules): the stage once more"
+			mv "$log/distro.log" "$log/distro-crashed.txt"
+			rm -f "$log/distro.result"
+			./selftests/vm/run.sh --kernel distro --suite --tests "$tests" \
+				--result "$log/distro.result" 2>&1 | tee "$log/distro.log"
+		fi
 		add_vm_result "$log/distro.result"
 		;;
 	*) echo "check: unknown stage $s"; add 0 1 0 ;;

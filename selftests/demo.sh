@@ -12,6 +12,11 @@
 # seconds per direction; the demo shows their median and range: single
 # TCP runs under emulation inside emulation vary several-fold.
 # VHA_DEMO_ORDER ("ours off distro") is the order the guests run in.
+# Then the block side (selftests/blk/demo_blk.sh): fio in nested guests on
+# our vhost-user-blk daemon + /dev/vhost-blk, on QEMU's virtio-blk-pci
+# (io_uring, iothread) and on qemu-storage-daemon's vhost-user-blk export,
+# VHA_DEMO_BLK_RUNS (3) runs of VHA_DEMO_SECS per point.
+# VHA_DEMO_PARTS ("net blk") chooses the nested parts that run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -176,13 +181,18 @@ if [ "${1:-}" = --in-vm ]; then
 	runs=${VHA_DEMO_RUNS:-5}
 	order=${VHA_DEMO_ORDER:-ours off distro}
 	export NESTED_TIMEOUT=${NESTED_TIMEOUT:-1800}
+	parts=${VHA_DEMO_PARTS:-net blk}
 	show_modules
 	if [ "$VHA_KERNEL_KIND" != distro ]; then
-		echo "(the nested guest part runs on Debian's kernel only)"
+		echo "(the nested guest parts run on Debian's kernel only)"
 		exit 0
 	fi
-	nested_demo
-	exit
+	rc=0
+	case " $parts " in *" net "*) nested_demo || rc=1 ;; esac
+	case " $parts " in
+	*" blk "*) "$VHA_ROOT/selftests/blk/demo_blk.sh" || rc=1 ;;
+	esac
+	exit $rc
 fi
 
 order=${VHA_DEMO_ORDER:-ours off distro}
@@ -192,9 +202,18 @@ for c in $order; do
 	*) echo "demo.sh: VHA_DEMO_ORDER: unknown guest '$c' (ours, off, distro)" >&2; exit 2 ;;
 	esac
 done
+parts=${VHA_DEMO_PARTS:-net blk}
+for c in $parts; do
+	case $c in
+	net | blk) ;;
+	*) echo "demo.sh: VHA_DEMO_PARTS: unknown part '$c' (net, blk)" >&2; exit 2 ;;
+	esac
+done
 ./scripts/install-deps.sh
 make -s all
 kind=${VHA_DEMO_KERNEL:-distro}
 exec ./selftests/vm/run.sh --kernel "$kind" --timeout 3600 -- \
 	"VHA_DEMO_SECS=${VHA_DEMO_SECS:-3} VHA_DEMO_RUNS=${VHA_DEMO_RUNS:-5}" \
+	"VHA_DEMO_BLK_RUNS=${VHA_DEMO_BLK_RUNS:-3} VHA_DEMO_PARTS='$parts'" \
+	"VHA_DEMO_BLK_ORDER='${VHA_DEMO_BLK_ORDER:-ours qemu qsd}'" \
 	"VHA_DEMO_ORDER='$order' selftests/demo.sh --in-vm"

@@ -250,7 +250,16 @@ judge() {
 		*) { grep -a '^PROBLEM ' "$job/verdict" || true; } | sed 's/^PROBLEM //' >> "$job/failures" ;;
 		esac
 	fi
-	if grep -a -F -f "$root/selftests/lib/splat-patterns" "$log" "$job/console" > "$job/splats"; then
+	# The console also carries the tests' TAP comments ("# ..."), which may
+	# quote a nested guest's kernel: not this kernel's log.
+	{
+		[ "$log" = "$job/console" ] ||
+			grep -a -H -F -f "$root/selftests/lib/splat-patterns" "$log" || true
+		tr -d '\r' < "$job/console" | grep -a -v '^#' |
+			{ grep -a -F -f "$root/selftests/lib/splat-patterns" || true; } |
+			sed "s|^|$job/console:|"
+	} > "$job/splats"
+	if [ -s "$job/splats" ]; then
 		echo "the kernel log has $(wc -l < "$job/splats") line(s) of oops/BUG/WARN/lockdep/KASAN/hang reports, first: $(tr -d '\r' < "$job/splats" | head -n 1 | cut -c 1-160)" >> "$job/failures"
 	fi
 	grep -a -i 'error\|could not' "$job/qemu.log" >> "$job/failures" 2>/dev/null || true

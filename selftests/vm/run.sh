@@ -182,9 +182,10 @@ boot_vm() {
 	append="console=ttyS0 printk.time=1 loglevel=5 panic=-1 oops=panic softlockup_panic=1"
 	append="$append hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=120"
 	# Emulated CPUs on a shared host can stand still for the default 21 s
+	# (RCU) or 20 s (soft lockup, now 60 s)
 	# (CI saw a stall in a userspace page fault of a shell script); 60 s
 	# still reports a CPU that never lets RCU through.
-	append="$append rcupdate.rcu_cpu_stall_timeout=60"
+	append="$append rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=30"
 	append="$append vha.job=$job"
 	[ "$modroot" = / ] || append="$append vha.modules=$modroot/lib/modules"
 	: > "$job/console"

@@ -11,7 +11,8 @@
  * that cannot be direct (a file system without it, as tmpfs, or buffers
  * not aligned for it: buffered I/O), FLUSH (fsync), DISCARD (a discard
  * on a block device, a punched hole in a file) and WRITE_ZEROES
- * (fallocate, or writing zeroes where the backend has no such call). A work item that touches the guest's buffers runs in the
+ * (fallocate, or writing zeroes where the backend has no such call). A
+ * work item that touches the guest's buffers runs in the
  * owner's address space (kthread_use_mm), which outlives every request:
  * the device waits for all of them before it lets the mm go.
  *

@@ -90,7 +90,9 @@ kernel_log_mark() { dmesg 2>/dev/null | wc -l; }
 
 kernel_log_check() {
 	local from=$1 name=$2 hits
-	hits=$(dmesg 2>/dev/null | tail -n +"$((from + 1))" | grep -F -f "$here/lib/splat-patterns")
+	hits=$(dmesg 2>/dev/null | tail -n +"$((from + 1))" |
+		awk -v patterns="$here/lib/splat-patterns" -f "$here/lib/fault-reports.awk" |
+		grep -F -f "$here/lib/splat-patterns")
 	if [ -n "$hits" ]; then
 		failed=$((failed + 1))
 		failures+=("$name: kernel log has a splat")

@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 . selftests/lib/tap.sh
 run=selftests/vm/run.sh
-tap_plan 10
+tap_plan 12
 
 # badmod_dir KIND: build the misbehaving module for that kernel.
 badmod_dir() {
@@ -73,4 +73,15 @@ tap_check "the programs before the crash still count (1_passes.sh: 2 passed)" \
 	grep -Eq "vm\(distro\): 2 passed, [1-9][0-9]* failed" <<< "$out"
 expect_fail "a kmemleak report from the module fails the run (debug kernel)" "kmemleak" \
 	--kernel debug -- "insmod $dbm mode=leak; rmmod vha_badmod"
+# An injected failure's report (FAULT_INJECTION line and stack dump) is not
+# a splat, but a WARN after one still is.
+inject="echo N > /sys/kernel/debug/failslab/ignore-gfp-wait; sh -c 'echo 1 > /proc/thread-self/fail-nth; exec cat /dev/null'; dmesg | grep -A3 'FAULT_INJECTION: forcing' | grep -q 'CPU: .* PID'"
+if out=$("$run" --quiet --kernel debug --modules "" -- "$inject" 2>&1); then
+	tap_ok "a fault-injection report passes (debug kernel)"
+else
+	tap_not_ok "a fault-injection report passes (debug kernel)"
+	tap_diag "$(echo "$out" | sed -n '/===== run failed/,$p' | tail -n 30)"
+fi
+expect_fail "a WARN after a fault-injection report fails the run (debug kernel)" "oops/BUG/WARN" \
+	--kernel debug -- "$inject; insmod $dbm mode=warn; rmmod vha_badmod"
 tap_done

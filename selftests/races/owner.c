@@ -356,13 +356,14 @@ static void net_tx_step(struct thr *th, uint8_t *frame, unsigned int *idle)
 static void *net_tx(void *arg)
 {
 	struct thr *th = arg;
-	static __thread uint8_t frame[RACE_FRAME_MAX];
+	uint8_t *frame = malloc(RACE_FRAME_MAX);
 	unsigned int idle = 0;
 
-	while (!stopping(th->o)) {
+	while (frame && !stopping(th->o)) {
 		net_tx_step(th, frame, &idle);
 		usleep(300);
 	}
+	free(frame);
 	return NULL;
 }
 
@@ -555,10 +556,12 @@ static void blk_step(struct thr *th, uint8_t *buf, unsigned int *idle)
 		sub += blk_submit(th, buf);
 	if (sub)
 		vbk_kick(d, q);
-	if (!done && !sub && ret == 0 &&
-	    (ret = vbk_reap(d, q, &slot, &st, &used, 20)) == 1) {
-		blk_done(o, q, slot, st);
-		done++;
+	if (!done && !sub && ret == 0) {
+		ret = vbk_reap(d, q, &slot, &st, &used, 20);
+		if (ret == 1) {
+			blk_done(o, q, slot, st);
+			done++;
+		}
 	}
 	if (done)
 		*idle = 0;
@@ -890,11 +893,11 @@ static int open_blk(struct owner *o, uint64_t *rnd)
 
 void race_owner(const struct race_cfg *cfg, unsigned int slot, uint32_t gen)
 {
-	static struct owner o;
-	uint64_t rnd = race_mix(cfg->seed ^ ((uint64_t)gen << 32));
-	struct thr th[4 + CHAOS_THREADS];
-	void *(*fn[4 + CHAOS_THREADS])(void *) = {
+	static void *(*const fn[4 + CHAOS_THREADS])(void *) = {
 		net_tx, net_rx, blk_traffic, blk_traffic, chaos, chaos };
+	uint64_t rnd = race_mix(cfg->seed ^ ((uint64_t)gen << 32));
+	static struct owner o;
+	struct thr th[4 + CHAOS_THREADS];
 	pthread_t t[4 + CHAOS_THREADS];
 	unsigned int i;
 	int ret;

@@ -93,7 +93,7 @@ extern struct shared *sh;
 uint64_t race_mix(uint64_t x);
 /* xorshift64* on a caller's state */
 uint64_t race_rnd(uint64_t *s);
-void race_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void race_fail(const char *fmt, ...);
 
 /* Frames: kind, owner slot, id, generation, checksum at the end. */
 size_t race_frame(uint8_t *buf, size_t len, uint8_t kind, uint8_t slot,
@@ -110,7 +110,7 @@ void race_block_fill(uint8_t *buf, uint32_t blk, uint32_t ver);
 int race_block_parse(const uint8_t *buf, uint32_t blk, uint32_t *ver);
 
 /* The owner process: never returns. */
-void race_owner(const struct race_cfg *cfg, unsigned int slot, uint32_t gen)
-	__attribute__((noreturn));
+_Noreturn void race_owner(const struct race_cfg *cfg, unsigned int slot,
+			  uint32_t gen);
 
 #endif

@@ -109,8 +109,15 @@ static uint32_t fnv(const uint8_t *p, size_t n)
 	return h;
 }
 
-enum { F_KIND = 14, F_SLOT = 15, F_ID = 16, F_GEN = 20, F_LEN = 24,
-       F_DATA = 26 };
+/* Frame layout after the Ethernet header. */
+enum {
+	F_KIND = 14,
+	F_SLOT = 15,
+	F_ID = 16,
+	F_GEN = 20,
+	F_LEN = 24,
+	F_DATA = 26,
+};
 
 size_t race_frame(uint8_t *buf, size_t len, uint8_t kind, uint8_t slot,
 		  uint32_t id, uint32_t gen)
@@ -552,11 +559,11 @@ static void clean_blk(int dfd)
 	free(want);
 }
 
-static void usage(void)
+static void bad_args(void)
 {
 	fprintf(stderr,
-		"usage: vha-vmm-race --disk PATH [--seed N] [--seconds N] [--owners 1-%d] [--ops MASK] [--blocks N]\n",
-		RACE_MAX_OWNERS);
+		"usage: %s --disk PATH [--seed N] [--seconds N] [--owners 1-%d] [--ops MASK] [--blocks N]\n",
+		"vha-vmm-race", RACE_MAX_OWNERS);
 	exit(2);
 }
 
@@ -571,18 +578,23 @@ static void parse(int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': cfg.disk = optarg; break;
-		case 's': cfg.seed = strtoull(optarg, NULL, 0); break;
-		case 't': cfg.seconds = strtoul(optarg, NULL, 0); break;
-		case 'o': cfg.owners = strtoul(optarg, NULL, 0); break;
-		case 'm': cfg.ops = strtoul(optarg, NULL, 0); break;
-		case 'b': cfg.blocks = strtoul(optarg, NULL, 0); break;
-		default: usage();
-		}
+		if (c == 'd')
+			cfg.disk = optarg;
+		else if (c == 's')
+			cfg.seed = strtoull(optarg, NULL, 0);
+		else if (c == 't')
+			cfg.seconds = strtoul(optarg, NULL, 0);
+		else if (c == 'o')
+			cfg.owners = strtoul(optarg, NULL, 0);
+		else if (c == 'm')
+			cfg.ops = strtoul(optarg, NULL, 0);
+		else if (c == 'b')
+			cfg.blocks = strtoul(optarg, NULL, 0);
+		else
+			bad_args();
 	}
 	if (!cfg.disk || !cfg.owners || cfg.owners > RACE_MAX_OWNERS)
-		usage();
+		bad_args();
 }
 
 static bool setup(int *dfd)

@@ -811,7 +811,7 @@ static void *chaos(void *arg)
 	int op;
 
 	while (!stopping(o)) {
-		usleep(1000 + race_rnd(&th->rnd) % 8000);
+		usleep(200 + race_rnd(&th->rnd) % 3000);
 		op = pick_op(o->cfg->ops, &th->rnd);
 		if (op < 0 || stopping(o))
 			continue;

@@ -151,6 +151,7 @@ enum vha_net_stat {
 	VHA_NET_STAT_TX_BYTES,
 	VHA_NET_STAT_TX_DROPPED,
 	VHA_NET_STAT_TX_BAD_LENGTH,	/* of the dropped: frame too short/long */
+	VHA_NET_STAT_TX_BAD_HEADER,	/* of the dropped: virtio-net header */
 	VHA_NET_STAT_TX_BATCHES,
 	VHA_NET_STAT_TX_FRAG_PAGES,
 	VHA_NET_STAT_RX_PACKETS,

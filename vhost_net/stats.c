@@ -14,6 +14,7 @@ static const char *const names[VHA_NET_STAT_COUNT] = {
 	[VHA_NET_STAT_TX_BYTES] = "tx_bytes",
 	[VHA_NET_STAT_TX_DROPPED] = "tx_dropped",
 	[VHA_NET_STAT_TX_BAD_LENGTH] = "tx_bad_length",
+	[VHA_NET_STAT_TX_BAD_HEADER] = "tx_bad_header",
 	[VHA_NET_STAT_TX_BATCHES] = "tx_batches",
 	[VHA_NET_STAT_TX_FRAG_PAGES] = "tx_frag_pages",
 	[VHA_NET_STAT_RX_PACKETS] = "rx_packets",

@@ -41,7 +41,11 @@ static int tx_flush(struct vha_net_vq *nvq)
 	return vha_net_flush_used(nvq);
 }
 
-/* A packet we do not send: the guest gets its buffer back. */
+/*
+ * A packet we do not send: the guest gets its buffer back and the queue
+ * goes on. (Putting a chain the tap refused back on the ring, as for a full
+ * tap, would retry it at every kick: the queue would stop for good.)
+ */
 static int drop(struct vha_net_vq *nvq, const struct vha_chain *c)
 {
 	vha_net_stat_add(VHA_NET_STAT_TX_DROPPED, 1);
@@ -84,8 +88,10 @@ static int tx_alone(struct vha_net_vq *nvq, const struct vha_chain *c)
 	ret = send_one(nvq, c);
 	if (ret == -EAGAIN || ret == -ENOMEM || ret == -ENOBUFS)
 		return wait_writable(nvq, c);
+	if (ret == -EINVAL)	/* tun refused its virtio-net header */
+		vha_net_stat_add(VHA_NET_STAT_TX_BAD_HEADER, 1);
 	if (ret)
-		return drop(nvq, c);	/* tun refused it: bad header */
+		return drop(nvq, c);
 	return vha_net_add_used(nvq, c->id, c->ndesc, 0);
 }
 
@@ -111,6 +117,8 @@ static int tx_chain(struct vha_net_vq *nvq, const struct vha_chain *c)
 	ret = vha_net_txq_add(nvq, c);
 	if (ret == -ENOMEM)
 		return tx_alone(nvq, c);
+	if (ret == -EINVAL)
+		vha_net_stat_add(VHA_NET_STAT_TX_BAD_HEADER, 1);
 	if (ret)
 		return drop(nvq, c);
 	return vha_net_add_used(nvq, c->id, c->ndesc, 0);

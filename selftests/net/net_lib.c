@@ -417,6 +417,32 @@ int nt_tx_post(struct nt_guest *g, const void *hdr, const void *frame,
 	return 0;
 }
 
+/*
+ * Post @len bytes of @bytes as one TX descriptor, header or not: for chains
+ * too short to hold even the virtio-net header.
+ */
+int nt_tx_post_raw(struct nt_guest *g, const void *bytes, size_t len)
+{
+	struct nt_queue *q = &g->q[NT_TX];
+	struct vha_drv_buf out;
+	uint16_t id;
+	uint32_t b;
+	int ret;
+
+	if (!q->nfree || len > q->bufsz)
+		return -ENOSPC;
+	b = q->free[--q->nfree];
+	memcpy(vha_vt_ptr(&g->vt, buf_gpa(q, b), len), bytes, len);
+	out = (struct vha_drv_buf){ buf_gpa(q, b), len };
+	ret = vha_drv_add(&g->vt.vq[NT_TX].drv, &out, 1, NULL, 0, false, &id);
+	if (ret) {
+		q->nfree++;
+		return ret;
+	}
+	q->buf_of_id[id] = b;
+	return 0;
+}
+
 /* Next used entry of queue @idx, waiting up to @timeout_ms. */
 static int next_used(struct nt_guest *g, unsigned int idx, uint16_t *id,
 		     uint32_t *len, int timeout_ms)

@@ -87,6 +87,8 @@ int nt_iotlb_miss(struct nt_guest *g, uint64_t *iova, int timeout_ms);
 /* Post a frame (after a guest header @hdr) as @nsegs readable buffers. */
 int nt_tx_post(struct nt_guest *g, const void *hdr, const void *frame,
 	       size_t len, unsigned int nsegs);
+/* Post @len raw bytes as one readable buffer (no header of its own). */
+int nt_tx_post_raw(struct nt_guest *g, const void *bytes, size_t len);
 void nt_kick(struct nt_guest *g, unsigned int idx);
 /* Reap used TX entries for up to @timeout_ms: number reaped. */
 int nt_tx_reap(struct nt_guest *g, unsigned int want, int timeout_ms);

@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 . selftests/lib/tap.sh
 run=selftests/vm/run.sh
-tap_plan 12
+tap_plan 14
 
 # badmod_dir KIND: build the misbehaving module for that kernel.
 badmod_dir() {
@@ -67,6 +67,13 @@ if [ -z "$hung_job" ] || pgrep -f "vha.job=$hung_job( |$)" > /dev/null; then
 else
 	tap_ok "no QEMU left behind"
 fi
+# A kernel that never reaches the job (here: given 1 s to) is booted once
+# more, then fails the run.
+out=$(VHA_BOOT_LIMIT=1 "$run" --quiet --kernel distro --modules "" -- true 2>&1)
+tap_check "a kernel stuck in its boot is booted once more, saying so" \
+	grep -q "did not start the job within 1s.*booting once more" <<< "$out"
+tap_check "and a second stuck boot fails the run" \
+	grep -q "did not start the job within 1s, twice" <<< "$out"
 expect_fail "a crash mid-suite names the program it hit" "no verdict.*during selftests/runner/suite/2_crashes.sh" \
 	--kernel distro --suite --tests "selftests/runner/suite/*.sh"
 tap_check "the programs before the crash still count (1_passes.sh: 2 passed)" \

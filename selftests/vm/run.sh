@@ -30,6 +30,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/selftests/vm
 cache=${VHA_CACHE:-/var/cache/vhost-accel}
+boot_limit=${VHA_BOOT_LIMIT:-240} boot_stuck=0
 tests="selftests/*/test_*.sh" kind=debug suite=0 timeout=1800 result="" kvm=auto host=0 quiet=0
 modules=unset
 while [ $# -gt 0 ]; do
@@ -207,9 +208,15 @@ boot_vm() {
 		tail_pid=$!
 	fi
 	local waited=0
+	boot_stuck=0
 	while kill -0 "$qemu_pid" 2>/dev/null; do
 		if [ "$waited" -ge "$timeout" ]; then
 			echo "HUNG after ${timeout}s" >> "$job/failures"
+			kill -9 "$qemu_pid" 2>/dev/null || true
+			break
+		fi
+		if [ "$waited" -ge "$boot_limit" ] && [ ! -s "$job/verdict" ]; then
+			boot_stuck=1
 			kill -9 "$qemu_pid" 2>/dev/null || true
 			break
 		fi
@@ -221,6 +228,23 @@ boot_vm() {
 	sleep 0.2
 	[ -z "$tail_pid" ] || kill "$tail_pid" 2>/dev/null || true
 	tail_pid=""
+}
+
+# An emulated kernel now and then stands still early in its boot on a
+# loaded host (seen: after "tsc: Unable to calibrate against PIT", no
+# further line for 25 minutes). A kernel that has not started the job
+# (nothing on the verdict channel) after boot_limit seconds is killed and
+# booted once more, saying so; the second time it counts as a failure.
+boot_vm_retrying() {
+	boot_vm
+	[ "$boot_stuck" = 1 ] || return 0
+	say "the kernel did not start the job within ${boot_limit}s (console ends: $(tr -d '\r' < "$job/console" | tail -n 1 | cut -c 1-100)): booting once more"
+	cp "$job/console" "$job/console.stuck"
+	: > "$job/verdict"
+	: > "$job/dmesg"
+	boot_vm
+	[ "$boot_stuck" = 0 ] ||
+		echo "the kernel did not start the job within ${boot_limit}s, twice" >> "$job/failures"
 }
 
 run_on_host() {
@@ -320,7 +344,7 @@ build_modules
 mkdir -p "$root/build/vm"
 make_job
 say "$kind kernel $release, modules: ${modules:-none}, job $job"
-if [ "$host" = 1 ]; then run_on_host; else boot_vm; fi
+if [ "$host" = 1 ]; then run_on_host; else boot_vm_retrying; fi
 judge
 if report; then
 	rm -rf "$job"

@@ -7,7 +7,7 @@
  *
  *   vha-blk-test BACKEND GROUP...
  *     GROUP: rw rules dwz flush getid mq inflight detach log ring ro
- *            iotlb ioerr owner
+ *            iotlb ioerr owner stray
  *
  *   blk_client (guest rings) <-> /dev/vhost-blk <-> BACKEND
  *                                                     ^ pread/pwrite (test)
@@ -239,6 +239,132 @@ static void test_rw(bool packed)
 				  i * 1000),
 		       "rw: 24 writes read back through the device and from the backend: %s",
 		       layouts[i].what);
+	env_close(&d, befd);
+}
+
+/* ---- stray writes ---- */
+
+struct stray_req {
+	uint8_t *data;			/* where the device may write the data */
+	uint8_t *status;		/* and the status */
+	uint64_t sector;
+	uint32_t len;
+};
+
+/* Let the device write [p, p + len) in this round. */
+static void allow(uint8_t *mask, const struct vbk_dev *d, const void *p,
+		  uint64_t len)
+{
+	memset(mask + ((const uint8_t *)p - d->vt.mem), 1, len);
+}
+
+/*
+ * Rounds of 48 reads in flight at once, random sizes, sectors and layouts
+ * (data in 1-4 descriptors, not 512-aligned, status joined to the data,
+ * indirect tables), each slot's data area filled with random bytes first:
+ * after the round every byte of guest memory the device wrote must be a
+ * read's data (equal to the backend), a status byte or the ring. A device
+ * writing beyond a request's buffers corrupts the guest silently; nothing
+ * else in the suite would see it.
+ */
+static void test_stray(bool packed)
+{
+	const uint64_t span = 4 << 20;	/* the backend area read */
+	struct stray_req req[48];
+	struct vbk_layout lay;
+	uint8_t *back, *snap, *mask, *base, status;
+	uint64_t stray = 0, first = 0, bad_data = 0, rings, size;
+	unsigned int round, i, n, k, bad_status = 0, total = 0;
+	struct vbk_cfg cfg;
+	struct vbk_dev d;
+	uint32_t used;
+	int befd, slot;
+
+	cfg_for(&cfg, packed);
+	cfg.num = 256;
+	cfg.data_max = 64 << 10;
+	back = malloc(span);
+	if (!back || env_open(&d, &cfg, O_RDWR, &befd)) {
+		result(false, "stray: set-up");
+		free(back);
+		return;
+	}
+	for (i = 0; i < span; i += 8) {
+		uint64_t v = rnd();
+
+		memcpy(back + i, &v, 8);
+	}
+	size = d.vt.size;
+	snap = malloc(size);
+	mask = malloc(size);
+	if (!snap || !mask || pwrite(befd, back, span, 0) != (ssize_t)span ||
+	    fsync(befd)) {
+		result(false, "stray: set-up (%s)", strerror(errno));
+		goto out;
+	}
+	rings = vha_drv_ring_size(cfg.num, packed);
+	for (round = 0; round < 12; round++) {
+		memset(mask, 0, size);
+		allow(mask, &d, vha_vt_ptr(&d.vt, d.vt.vq[0].drv.desc, rings),
+		      rings);
+		for (n = 0; n < ARRAY_SIZE(req); n++) {
+			lay = (struct vbk_layout){
+				.data_segs = 1 + rnd() % 4,
+				.data_off = rnd() % 3 ? 0 : rnd() % 512,
+				.status_joined = !(rnd() % 4),
+				.indirect = !(rnd() % 3),
+				.hdr_split = !(rnd() % 5),
+			};
+			req[n].len = 512 * (1 + rnd() % 128);
+			req[n].sector = rnd() % ((span - req[n].len) / 512 + 1);
+			slot = d.q[0].free[d.q[0].nfree - 1];
+			base = (uint8_t *)vbk_data(&d, 0, slot) -
+			       d.q[0].slot[slot].data_off;
+			for (k = 0; k < cfg.data_max + 512; k++)
+				base[k] = rnd();
+			if (vbk_submit(&d, 0, VIRTIO_BLK_T_IN, req[n].sector,
+				       NULL, req[n].len, &lay) != slot)
+				break;	/* the ring is full */
+			req[n].data = vbk_data(&d, 0, slot);
+			req[n].status = lay.status_joined ?
+				req[n].data + req[n].len :
+				vha_vt_ptr(&d.vt, d.q[0].status + 64ULL * slot,
+					   1);
+			allow(mask, &d, req[n].data, req[n].len);
+			allow(mask, &d, req[n].status, 1);
+		}
+		memcpy(snap, d.vt.mem, size);
+		vbk_kick(&d, 0);
+		for (i = 0; i < n; i++)
+			if (vbk_reap(&d, 0, &slot, &status, &used, 5000) != 1)
+				break;
+		if (i < n || n < ARRAY_SIZE(req) / 2) {
+			result(false, "stray: round %u: %u of %u requests completed",
+			       round, i, n);
+			goto out;
+		}
+		total += n;
+		for (i = 0; i < n; i++) {
+			bad_status += *req[i].status != VIRTIO_BLK_S_OK;
+			bad_data += !!memcmp(req[i].data,
+					     back + req[i].sector * 512,
+					     req[i].len);
+		}
+		for (k = 0; k < size; k++) {
+			if (mask[k] || snap[k] == d.vt.mem[k])
+				continue;
+			if (!stray++)
+				first = d.vt.gpa + k;
+		}
+	}
+	result(!stray && !bad_data && !bad_status,
+	       "stray: %u random reads, up to 48 in flight: the device wrote nothing outside their data, status and the ring (%llu stray bytes, first at 0x%llx; %llu wrong data, %u bad status)",
+	       total, (unsigned long long)stray, (unsigned long long)first,
+	       (unsigned long long)bad_data, bad_status);
+out:
+	free(snap);
+	free(mask);
+	free(back);
 	env_close(&d, befd);
 }
 
@@ -1105,6 +1231,8 @@ static void run_group(const char *grp)
 			test_iotlb(p);
 		else if (!strcmp(grp, "ioerr"))
 			test_ioerr(p);
+		else if (!strcmp(grp, "stray"))
+			test_stray(p);
 		else {
 			result(false, "unknown group %s", grp);
 			return;

@@ -4,7 +4,7 @@
 # Data through /dev/vhost-blk on every kind of backend: a pattern written
 # with every descriptor layout, read back through the device and read
 # directly from the backend; flush, discard and write zeroes. Split and
-# packed rings (vha-blk-test rw dwz, selftests/blk/blk_test.c).
+# packed rings (vha-blk-test rw dwz, and stray on the files, selftests/blk/blk_test.c).
 #
 #   vha-blk-test (guest rings) <-> /dev/vhost-blk <-> null_blk (memory backed)
 #                                                  | brd | loop on tmpfs
@@ -47,8 +47,8 @@ echo "TAP version 13"
 run null_blk "$(nullb vhablk0 64)" rw dwz
 run brd "$(brd)" rw dwz
 run "loop on tmpfs" "$(loopdev "$(file_of 64 "$blk_work/loop.img")")" rw dwz
-run "file on tmpfs" "$(file_of 64 "$blk_work/tmpfs.img")" rw dwz
-run "file on ext4" "$(ext4_file 64)" rw dwz
+run "file on tmpfs" "$(file_of 64 "$blk_work/tmpfs.img")" rw dwz stray
+run "file on ext4" "$(ext4_file 64)" rw dwz stray
 echo "# vha_blk counters: $(tr '\n' ' ' < /sys/kernel/debug/vha_blk/stats)"
 echo "1..$n"
 [ "$failed" = 0 ]

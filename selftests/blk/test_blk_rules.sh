@@ -17,7 +17,7 @@ blk_prepare
 dev=$(nullb vhablk1 64) || blk_fail "null_blk through configfs"
 bad=$(nullb vhablk2 32 "+0-7") || blk_fail "null_blk with bad blocks"
 echo "TAP version 13"
-"$VHA_BIN/vha-blk-test" "$dev" rules flush getid ring ro detach inflight owner mq log iotlb |
+"$VHA_BIN/vha-blk-test" "$dev" rules flush getid ring ro detach inflight owner mq log iotlb stray |
 	grep -v '^1\.\.\|^TAP' > "$blk_work/out"
 rc=${PIPESTATUS[0]}
 "$VHA_BIN/vha-blk-test" "$bad" ioerr | grep -v '^1\.\.\|^TAP' >> "$blk_work/out"

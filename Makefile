@@ -11,6 +11,7 @@
 #   make checkpatch    the kernel's checkpatch.pl on our files
 #   make bench-net     vhost_net vs the distribution's, in one VM boot
 #   make bench-blk     vhost_blk vs a userspace io_uring device vs fio
+#   make bench-fairness  one device flooding beside another owner's (VM)
 
 KDIR ?= $(shell $(CURDIR)/scripts/find-kdir.sh)
 KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -23,7 +24,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check demo bench bench-net bench-blk fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall
+.PHONY: all modules user check demo bench bench-net bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall
 
 all: modules user
 
@@ -75,6 +76,11 @@ bench-net: all
 # vhost_blk against blk_uring (userspace, io_uring) and fio on the backend.
 bench-blk: all
 	./selftests/vm/run.sh --kernel distro -- selftests/blk/bench_blk.sh
+
+# A device saturating its queues beside another owner's device: the
+# victim's throughput and latency together/alone, ours and Debian's.
+bench-fairness: all
+	./selftests/vm/run.sh --kernel distro -- selftests/fairness/bench_fairness.sh
 
 fuzz: vringh-fuzz-long
 

@@ -16,7 +16,7 @@ struct workqueue_struct *vha_blk_wq;
 bool vha_blk_worker_per_queue = true;
 module_param_named(worker_per_queue, vha_blk_worker_per_queue, bool, 0644);
 MODULE_PARM_DESC(worker_per_queue,
-		 "Give each queue of a VIRTIO_BLK_F_MQ device a worker thread of its own when the backend is attached (default Y)");
+		 "Give each queue of a VIRTIO_BLK_F_MQ device a worker thread of its own when the backend is attached; unit: bool, range Y/N (also 1/0), default Y, writable (applies to the next attach)");
 
 static int __init vha_blk_mod_init(void)
 {

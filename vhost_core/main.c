@@ -7,32 +7,17 @@
 #include <linux/moduleparam.h>
 
 #include "memtable.h"
+#include "param.h"
 
 unsigned int vha_max_mem_regions = 64;
 
-static int set_max_mem_regions(const char *val, const struct kernel_param *kp)
-{
-	unsigned int n;
-	int ret;
-
-	ret = kstrtouint(val, 0, &n);
-	if (ret)
-		return ret;
-	if (n < 1 || n > 65536)
-		return -EINVAL;
-	*(unsigned int *)kp->arg = n;
-	return 0;
-}
-
-static const struct kernel_param_ops max_mem_regions_ops = {
-	.set = set_max_mem_regions,
-	.get = param_get_uint,
+static struct vha_param_uint max_mem_regions_range = {
+	.val = &vha_max_mem_regions, .min = 1, .max = 65536,
 };
-
-module_param_cb(max_mem_regions, &max_mem_regions_ops, &vha_max_mem_regions,
+module_param_cb(max_mem_regions, &vha_param_uint_ops, &max_mem_regions_range,
 		0444);
 MODULE_PARM_DESC(max_mem_regions,
-		 "Maximum number of memory regions in a memory table (default 64, range 1-65536)");
+		 "Memory regions a device's memory table may hold (VHOST_SET_MEM_TABLE); unit: regions, range 1-65536, default 64, read-only");
 
 static int __init vha_core_init(void)
 {

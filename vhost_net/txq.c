@@ -17,11 +17,15 @@
 #include <net/sock.h>
 
 #include "net.h"
+#include "vhost_core/param.h"
 
 static unsigned int tx_batch = VHA_NET_TX_BATCH_MAX;
-module_param(tx_batch, uint, 0444);
+static struct vha_param_uint tx_batch_range = {
+	.val = &tx_batch, .min = 0, .max = VHA_NET_TX_BATCH_MAX,
+};
+module_param_cb(tx_batch, &vha_param_uint_ops, &tx_batch_range, 0444);
 MODULE_PARM_DESC(tx_batch,
-		 "Guest packets per sendmsg to tun/tap (TUN_MSG_PTR); 0: one sendmsg per packet. Default 64, range 0-64");
+		 "Small guest packets handed to tun/tap per sendmsg (TUN_MSG_PTR), 0: one sendmsg per packet; unit: packets, range 0-64, default 64, read-only");
 
 /*
  * Room before the packet: what an XDP program on the tap may use, if one

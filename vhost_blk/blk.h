@@ -89,6 +89,7 @@ struct vha_blk_req {
 	size_t len;			/* data bytes */
 	long res;			/* I/O result: bytes or -errno */
 	u32 written;			/* bytes written to data buffers */
+	u64 start_ns;			/* submitted; 0 unless traced */
 	u16 id;
 	u16 ndesc;
 	u8 op;				/* enum vha_blk_op */

@@ -17,6 +17,7 @@
 #include <linux/virtio_ring.h>
 
 #include "blk.h"
+#include "vhost_core/trace.h"
 
 #define VHA_BLK_FEATURES (BIT_ULL(VIRTIO_F_VERSION_1) |			\
 			  BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |	\
@@ -41,6 +42,7 @@
 static int blk_open(struct inode *inode, struct file *f)
 {
 	struct vha_dev_config cfg = {
+		.name = "blk",
 		.iov_limit = UIO_MAXIOV,
 		.weight_pkts = VHA_BLK_WEIGHT_REQS,
 		.weight_bytes = VHA_BLK_WEIGHT_BYTES,
@@ -108,6 +110,7 @@ static long set_backend(struct vha_blk *b, void __user *argp)
 	ret = vha_dev_check_owner(&b->dev);
 	if (!ret)
 		ret = vha_blk_set_backend(b, bf.fd);
+	trace_vha_backend(&b->dev, -1, bf.fd != VHOST_FILE_UNBIND, bf.fd, ret);
 	mutex_unlock(&b->dev.mutex);
 	return ret;
 }

@@ -16,6 +16,7 @@
 
 #include "vhost_core/log.h"
 #include "blk.h"
+#include "trace.h"
 
 /* Any context (a bio's completion included); @req is done with. */
 void vha_blk_complete(struct vha_blk_req *req)
@@ -102,6 +103,7 @@ static void finish(struct vha_blk_vq *bvq, struct vha_blk_req *req)
 
 	vha_blk_end_write(req);
 	count(req, st);
+	trace_vha_blk_complete(&bvq->vq, req->id, st, req->start_ns);
 	/*
 	 * After the data (the request completed); before the used entry
 	 * (vringh orders the used entries before the index or flags that

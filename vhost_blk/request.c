@@ -14,6 +14,7 @@
 #include <linux/virtio_config.h>
 
 #include "blk.h"
+#include "trace.h"
 
 /*
  * Point req->iov at bytes [skip, skip + len) of the segments @iov[0..n):
@@ -241,6 +242,8 @@ int vha_blk_req_start(struct vha_blk_vq *bvq, struct vha_blk_req *req,
 {
 	struct virtio_blk_outhdr hdr;
 	const struct iovec *last;
+	u32 type;
+	u64 sector;
 	u8 st;
 
 	if (c->out_bytes < VHA_BLK_HDR_SIZE || !c->in_bytes)
@@ -259,11 +262,14 @@ int vha_blk_req_start(struct vha_blk_vq *bvq, struct vha_blk_req *req,
 	req->nsegs = 0;
 	req->iov = req->iov_inline;
 	req->res = 0;
+	req->start_ns = trace_vha_blk_complete_enabled() ? ktime_get_ns() : 0;
+	type = __virtio32_to_cpu(true, hdr.type);
+	sector = __virtio64_to_cpu(true, hdr.sector);
 	if (take_log(req, c))
 		st = VIRTIO_BLK_S_IOERR;
 	else
-		st = prepare(bvq, req, c, __virtio32_to_cpu(true, hdr.type),
-			     __virtio64_to_cpu(true, hdr.sector));
+		st = prepare(bvq, req, c, type, sector);
+	trace_vha_blk_submit(&bvq->vq, req->id, type, sector, req->len, st);
 	if (st != VIRTIO_BLK_S_OK || req->op == VHA_BLK_OP_NONE ||
 	    ((req->op == VHA_BLK_OP_READ || req->op == VHA_BLK_OP_WRITE) &&
 	     !req->len)) {

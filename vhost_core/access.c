@@ -16,6 +16,7 @@
 #include "iotlb.h"
 #include "log.h"
 #include "memtable.h"
+#include "trace.h"
 
 /*
  * Translate [iova, iova + len) through the IOTLB. A miss is reported to
@@ -297,8 +298,12 @@ int vha_vq_get_chain(struct vha_vq *vq, struct vha_chain *chain)
 
 	lockdep_assert_held(&vq->mutex);
 	ret = vha_ring_get(&vq->ring, chain);
+	if (ret > 0) {
+		trace_vha_chain(vq, chain);
+		return ret;
+	}
 	/* An IOTLB miss is not the driver's fault: retried after an update. */
-	if (ret >= 0 || ret == -EAGAIN)
+	if (!ret || ret == -EAGAIN)
 		return ret;
 	pr_debug("vq %u: %s\n", vq->index,
 		 vha_ring_error_name(vha_ring_error(&vq->ring)));
@@ -320,12 +325,15 @@ int vha_vq_push(struct vha_vq *vq, const struct vha_used *used,
 	ret = vha_ring_push(&vq->ring, used, n);
 	if (ret < 0)
 		goto err;
+	trace_vha_used_push(vq, n);
 	vha_vq_log_used(vq);
 	ret = vha_ring_need_notify(&vq->ring);
 	if (ret < 0)
 		goto err;
 	if (ret)
 		vha_vq_signal(vq);
+	else
+		trace_vha_notify(vq, false);
 	return 0;
 err:
 	vha_vq_error(vq);

@@ -24,7 +24,10 @@ int vha_dev_init(struct vha_dev *dev, struct vha_vq **vqs, unsigned int nvqs,
 	struct vha_vq *vq;
 	unsigned int i;
 
+	static atomic_t next_id = ATOMIC_INIT(0);
+
 	mutex_init(&dev->mutex);
+	dev->id = atomic_inc_return(&next_id);
 	dev->vqs = vqs;
 	dev->nvqs = nvqs;
 	dev->cfg = *cfg;

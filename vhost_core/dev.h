@@ -21,6 +21,7 @@ struct vha_iotlb;
 
 /* What a device module tells the core at vha_dev_init(). */
 struct vha_dev_config {
+	const char *name;		/* device type in tracepoints: "net" */
 	unsigned int iov_limit;		/* iovec scratch entries per vq */
 	unsigned int weight_pkts;	/* per-kick work limit, buffers */
 	unsigned int weight_bytes;	/* per-kick work limit, bytes */
@@ -42,6 +43,7 @@ struct vha_dev {
 	struct mutex mutex;
 	struct vha_vq **vqs;		/* const after init */
 	unsigned int nvqs;		/* const after init */
+	u32 id;				/* const after init: number in tracepoints */
 	struct vha_dev_config cfg;	/* const after init */
 
 	struct mm_struct *mm;		/* owner's, NULL: no owner */

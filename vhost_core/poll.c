@@ -6,8 +6,9 @@
  */
 #include <linux/file.h>
 
+#include "dev.h"
 #include "poll.h"
-#include "vq.h"
+#include "trace.h"
 
 static int wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 		  void *key)
@@ -16,6 +17,7 @@ static int wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 
 	if (!(key_to_poll(key) & poll->mask))
 		return 0;
+	trace_vha_kick(poll);
 	vha_poll_queue(poll);
 	return 0;
 }

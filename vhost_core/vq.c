@@ -10,6 +10,7 @@
 #include <linux/vhost.h>
 
 #include "dev.h"
+#include "trace.h"
 
 enum {
 	VHA_VQ_MAX_NUM = 0x8000,	/* largest power of two below 0xffff */
@@ -68,6 +69,7 @@ EXPORT_SYMBOL_GPL(vha_vq_queue_work);
 void vha_vq_signal(struct vha_vq *vq)
 {
 	lockdep_assert_held(&vq->mutex);
+	trace_vha_notify(vq, true);
 	if (vq->call_ctx)
 		eventfd_signal(vq->call_ctx, 1);
 }
@@ -77,6 +79,7 @@ EXPORT_SYMBOL_GPL(vha_vq_signal);
 void vha_vq_error(struct vha_vq *vq)
 {
 	lockdep_assert_held(&vq->mutex);
+	trace_vha_ring_error(vq);
 	if (vq->error_ctx)
 		eventfd_signal(vq->error_ctx, 1);
 }

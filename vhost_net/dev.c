@@ -19,6 +19,7 @@
 #include <linux/virtio_ring.h>
 
 #include "net.h"
+#include "vhost_core/trace.h"
 
 /*
  * What Linux 6.1's vhost_net offers (0x33d008000), plus packed rings,
@@ -123,6 +124,7 @@ static void init_vqs(struct vha_net *n)
 static int net_open(struct inode *inode, struct file *f)
 {
 	struct vha_dev_config cfg = {
+		.name = "net",
 		.iov_limit = UIO_MAXIOV,
 		.weight_pkts = VHA_NET_WEIGHT_PKTS,
 		.weight_bytes = VHA_NET_WEIGHT_BYTES,
@@ -221,6 +223,8 @@ static long set_backend(struct vha_net *n, void __user *argp)
 		if (ret)
 			vha_net_backend_put(sock);
 	}
+	trace_vha_backend(&n->dev, b.index, b.fd != VHOST_FILE_UNBIND, b.fd,
+			  ret);
 	/* The old socket's handlers may still run: wait before putting it. */
 	vha_dev_flush(&n->dev);
 	vha_net_backend_put(old);

@@ -27,6 +27,7 @@
 
 #include "vhost_core/dev.h"
 #include "vhost_core/log.h"
+#include "vhost_core/trace.h"
 
 enum {
 	VHA_TEST_NVQS = 2,
@@ -133,6 +134,7 @@ out:
 static int test_open(struct inode *inode, struct file *f)
 {
 	struct vha_dev_config cfg = {
+		.name = "test",
 		.iov_limit = UIO_MAXIOV,
 		.weight_pkts = VHA_TEST_WEIGHT_PKTS,
 		.weight_bytes = VHA_TEST_WEIGHT_BYTES,
@@ -225,6 +227,7 @@ static long test_run(struct vha_test *t, int test)
 		if (test && !vq->kick)
 			continue;
 		ret = set_backend(t, vq, test ? t : NULL);
+		trace_vha_backend(&t->dev, i, test, -1, ret);
 	}
 	/* Under dev->mutex: the workers cannot go away during the flush. */
 	vha_dev_flush(&t->dev);
@@ -244,10 +247,12 @@ static long test_set_backend(struct vha_test *t, void __user *argp)
 	ret = vha_dev_check_owner(&t->dev);
 	if (!ret && b.index >= VHA_TEST_NVQS)
 		ret = -ENOBUFS;
-	if (!ret)
+	if (!ret) {
 		ret = set_backend(t, &t->vqs[array_index_nospec(b.index,
 								 VHA_TEST_NVQS)],
 				  b.fd == -1 ? NULL : t);
+		trace_vha_backend(&t->dev, b.index, b.fd != -1, b.fd, ret);
+	}
 	vha_dev_flush(&t->dev);
 	mutex_unlock(&t->dev.mutex);
 	return ret;

@@ -307,11 +307,6 @@ static long due(double rate, double t0, unsigned long started)
 
 /* ---- net guests ---- */
 
-static uint64_t buf_gpa(const struct nt_queue *q, uint32_t bn)
-{
-	return q->pool + (uint64_t)bn * q->bufsz;
-}
-
 static void kick(struct nt_guest *g, unsigned int idx)
 {
 	struct vha_drv *d = &g->vt.vq[idx].drv;
@@ -321,40 +316,13 @@ static void kick(struct nt_guest *g, unsigned int idx)
 		vha_vt_kick(&g->vt, idx);
 }
 
-/* Post one free buffer of queue @idx, one descriptor of @len bytes. */
-static int post(struct nt_guest *g, unsigned int idx, uint32_t len)
-{
-	struct nt_queue *q = &g->q[idx];
-	struct vha_drv_buf buf;
-	uint16_t id;
-	uint32_t bn;
-	int ret;
-
-	if (!q->nfree)
-		return -ENOSPC;
-	bn = q->free[--q->nfree];
-	buf = (struct vha_drv_buf){ buf_gpa(q, bn), len };
-	if (idx == NT_TX)
-		ret = vha_drv_add(&g->vt.vq[idx].drv, &buf, 1, NULL, 0, false,
-				  &id);
-	else
-		ret = vha_drv_add(&g->vt.vq[idx].drv, NULL, 0, &buf, 1, false,
-				  &id);
-	if (ret) {
-		q->nfree++;
-		return ret;
-	}
-	q->buf_of_id[id] = bn;
-	return 0;
-}
-
 /* Post up to @max buffers, publishing every BURST: number posted. */
 static unsigned int post_many(struct nt_guest *g, unsigned int idx,
 			      uint32_t len, unsigned long max)
 {
 	unsigned int n = 0;
 
-	while (n < max && !post(g, idx, len))
+	while (n < max && !nt_post_buf(g, idx, len))
 		if (++n % BURST == 0)
 			kick(g, idx);
 	if (n % BURST)
@@ -407,7 +375,7 @@ static void tx_fill(struct nt_guest *g, uint32_t seq)
 
 	nt_frame(frame, FRAME, seq, 0);
 	for (bn = 0; bn < q->num; bn++) {
-		p = vha_vt_ptr(&g->vt, buf_gpa(q, bn), g->hlen + FRAME);
+		p = vha_vt_ptr(&g->vt, nt_buf_gpa(q, bn), g->hlen + FRAME);
 		memset(p, 0, g->hlen);
 		memcpy(p + g->hlen, frame, FRAME);
 	}
@@ -490,7 +458,7 @@ static int rx_own(struct nt_guest *g, uint32_t *len, uint32_t *bn)
 		if (ret < 0)
 			return ret;
 		if (*len >= g->hlen + 14 &&
-		    is_test_frame(vha_vt_ptr(&g->vt, buf_gpa(&g->q[NT_RX], *bn) +
+		    is_test_frame(vha_vt_ptr(&g->vt, nt_buf_gpa(&g->q[NT_RX], *bn) +
 					     g->hlen, 14), *len - g->hlen))
 			return 1;
 		post_many(g, NT_RX, g->q[NT_RX].bufsz, 1);
@@ -522,10 +490,10 @@ static int net_latency(struct nt_tap *tap, struct nt_guest *g, double secs,
 		/* post() takes the buffer on top of the free stack */
 		q = &g->q[NT_TX];
 		nt_frame(frame, FRAME, seq, 0);
-		memcpy(vha_vt_ptr(&g->vt, buf_gpa(q, q->free[q->nfree - 1]) +
+		memcpy(vha_vt_ptr(&g->vt, nt_buf_gpa(q, q->free[q->nfree - 1]) +
 				  g->hlen, FRAME), frame, FRAME);
 		t = now_s();
-		if (post(g, NT_TX, g->hlen + FRAME))
+		if (nt_post_buf(g, NT_TX, g->hlen + FRAME))
 			return -ENOSPC;
 		kick(g, NT_TX);
 		k = reflect(tap);
@@ -535,7 +503,7 @@ static int net_latency(struct nt_tap *tap, struct nt_guest *g, double secs,
 		if (ret < 0)
 			return ret;
 		if (len != g->hlen + FRAME ||
-		    memcmp(vha_vt_ptr(&g->vt, buf_gpa(&g->q[NT_RX], bn) +
+		    memcmp(vha_vt_ptr(&g->vt, nt_buf_gpa(&g->q[NT_RX], bn) +
 				      g->hlen, FRAME), frame, FRAME)) {
 			snprintf(r->msg, sizeof(r->msg),
 				 "round trip %u: frame came back changed", seq);

@@ -217,11 +217,6 @@ static void bench_close(struct bench *b)
 	nt_tap_close(&b->tap);
 }
 
-static uint64_t buf_gpa(const struct nt_queue *q, uint32_t bn)
-{
-	return q->pool + (uint64_t)bn * q->bufsz;
-}
-
 /*
  * Every TX buffer holds a header and the frame: posts copy nothing. A
  * frame of NB_GSO bytes is a TCP segment for the tap to offload, as a
@@ -241,37 +236,10 @@ static void tx_fill(struct nt_guest *g, size_t len)
 		nt_frame(frame, len, 0, 0);
 	}
 	for (bn = 0; bn < q->num; bn++) {
-		p = vha_vt_ptr(&g->vt, buf_gpa(q, bn), g->hlen + len);
+		p = vha_vt_ptr(&g->vt, nt_buf_gpa(q, bn), g->hlen + len);
 		memcpy(p, &h, g->hlen);
 		memcpy(p + g->hlen, frame, len);
 	}
-}
-
-/* Post one free buffer of queue @idx: one descriptor of @len bytes. */
-static int post(struct nt_guest *g, unsigned int idx, uint32_t len)
-{
-	struct nt_queue *q = &g->q[idx];
-	struct vha_drv_buf buf;
-	uint16_t id;
-	uint32_t bn;
-	int ret;
-
-	if (!q->nfree)
-		return -ENOSPC;
-	bn = q->free[--q->nfree];
-	buf = (struct vha_drv_buf){ buf_gpa(q, bn), len };
-	if (idx == NT_TX)
-		ret = vha_drv_add(&g->vt.vq[idx].drv, &buf, 1, NULL, 0, false,
-				  &id);
-	else
-		ret = vha_drv_add(&g->vt.vq[idx].drv, NULL, 0, &buf, 1, false,
-				  &id);
-	if (ret) {
-		q->nfree++;
-		return ret;
-	}
-	q->buf_of_id[id] = bn;
-	return 0;
 }
 
 /* Post up to @max free buffers, publishing every NB_BURST: number posted. */
@@ -280,7 +248,7 @@ static unsigned int post_many(struct nt_guest *g, unsigned int idx,
 {
 	unsigned int n = 0;
 
-	while (n < max && !post(g, idx, len))
+	while (n < max && !nt_post_buf(g, idx, len))
 		if (++n % NB_BURST == 0)
 			kick(g, idx);
 	if (n % NB_BURST)
@@ -471,7 +439,7 @@ static int round_trip(struct bench *b, size_t len)
 	struct nt_guest *g = &b->g;
 	int n, r;
 
-	if (post(g, NT_TX, g->hlen + len))
+	if (nt_post_buf(g, NT_TX, g->hlen + len))
 		return -ENOSPC;
 	kick(g, NT_TX);
 	n = nt_tap_recv(&b->tap, got, sizeof(got), NB_WAIT_MS);
@@ -549,7 +517,7 @@ static int lat_tx_us(struct bench *b, size_t len, double secs, double *us)
 	t0 = now_s();
 	do {
 		t = now_s();
-		if (post(g, NT_TX, g->hlen + len))
+		if (nt_post_buf(g, NT_TX, g->hlen + len))
 			return -ENOSPC;
 		kick(g, NT_TX);
 		while (!(r = reap(g, NT_TX, 0)))

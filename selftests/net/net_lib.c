@@ -369,9 +369,39 @@ int nt_set_backend(struct nt_guest *g, unsigned int idx, int fd)
 	return ioctl(g->vt.fd, VHOST_NET_SET_BACKEND, &b) ? -errno : 0;
 }
 
-static uint64_t buf_gpa(struct nt_queue *q, uint32_t b)
+uint64_t nt_buf_gpa(const struct nt_queue *q, uint32_t b)
 {
 	return q->pool + (uint64_t)b * q->bufsz;
+}
+
+static uint64_t buf_gpa(struct nt_queue *q, uint32_t b)
+{
+	return nt_buf_gpa(q, b);
+}
+
+int nt_post_buf(struct nt_guest *g, unsigned int idx, uint32_t len)
+{
+	struct nt_queue *q = &g->q[idx];
+	struct vha_drv *d = &g->vt.vq[idx].drv;
+	struct vha_drv_buf buf;
+	uint16_t id;
+	uint32_t bn;
+	int ret;
+
+	if (!q->nfree || len > q->bufsz)
+		return -ENOSPC;
+	bn = q->free[--q->nfree];
+	buf = (struct vha_drv_buf){ nt_buf_gpa(q, bn), len };
+	if (idx == NT_TX)
+		ret = vha_drv_add(d, &buf, 1, NULL, 0, false, &id);
+	else
+		ret = vha_drv_add(d, NULL, 0, &buf, 1, false, &id);
+	if (ret) {
+		q->nfree++;
+		return ret;
+	}
+	q->buf_of_id[id] = bn;
+	return 0;
 }
 
 void nt_kick(struct nt_guest *g, unsigned int idx)
@@ -424,23 +454,12 @@ int nt_tx_post(struct nt_guest *g, const void *hdr, const void *frame,
 int nt_tx_post_raw(struct nt_guest *g, const void *bytes, size_t len)
 {
 	struct nt_queue *q = &g->q[NT_TX];
-	struct vha_drv_buf out;
-	uint16_t id;
-	uint32_t b;
-	int ret;
 
 	if (!q->nfree || len > q->bufsz)
 		return -ENOSPC;
-	b = q->free[--q->nfree];
-	memcpy(vha_vt_ptr(&g->vt, buf_gpa(q, b), len), bytes, len);
-	out = (struct vha_drv_buf){ buf_gpa(q, b), len };
-	ret = vha_drv_add(&g->vt.vq[NT_TX].drv, &out, 1, NULL, 0, false, &id);
-	if (ret) {
-		q->nfree++;
-		return ret;
-	}
-	q->buf_of_id[id] = b;
-	return 0;
+	memcpy(vha_vt_ptr(&g->vt, buf_gpa(q, q->free[q->nfree - 1]), len),
+	       bytes, len);
+	return nt_post_buf(g, NT_TX, len);
 }
 
 /* Next used entry of queue @idx, waiting up to @timeout_ms. */

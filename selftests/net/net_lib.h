@@ -87,6 +87,13 @@ int nt_iotlb_miss(struct nt_guest *g, uint64_t *iova, int timeout_ms);
 /* Post a frame (after a guest header @hdr) as @nsegs readable buffers. */
 int nt_tx_post(struct nt_guest *g, const void *hdr, const void *frame,
 	       size_t len, unsigned int nsegs);
+/* Guest-physical address of buffer @b of a queue's pool. */
+uint64_t nt_buf_gpa(const struct nt_queue *q, uint32_t b);
+/*
+ * Post the free buffer on top of queue @idx's free stack as one descriptor
+ * of @len bytes (readable on TX, writable on RX). 0 or -errno.
+ */
+int nt_post_buf(struct nt_guest *g, unsigned int idx, uint32_t len);
 /* Post @len raw bytes as one readable buffer (no header of its own). */
 int nt_tx_post_raw(struct nt_guest *g, const void *bytes, size_t len);
 void nt_kick(struct nt_guest *g, unsigned int idx);

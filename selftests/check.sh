@@ -64,20 +64,25 @@ nested_guest_crash() {
 		grep -aqE '^# (guest: )?\[ *[0-9.]+\] (Kernel panic|traps: PANIC)' "$1"
 }
 
-# vm_stood_still LOG: the run's only failure is an RCU stall report in
-# which the grace-period kthread's timer never fired or the kthread never
-# ran (the emulated CPUs did not run: CI saw one of 60 s on a host whose
-# run took twice its usual time), with none of our modules in it and no
-# test point failed. Any other report, or one in our code, stays a failure.
+# vm_stood_still LOG: an RCU stall report in which the grace-period
+# kthread's timer never fired or the kthread never ran: the emulated CPUs
+# did not run (CI saw one of 60 s; here one CPU stood still inside KVM
+# running a nested guest, kvm_arch_vcpu_ioctl_run in qemu-system-x86),
+# with none of our modules on its stacks and no other report. Test points
+# may have failed only if the stall was in a nested guest's KVM (the
+# nested guest then stood still too). A nested guest's own console (lines
+# "# [", "# guest:", "# qemu:") is not the VM's kernel log.
 vm_stood_still() {
 	local l
-	l=$(tr -d '\r' < "$1")
+	l=$(tr -d '\r' < "$1" | grep -vE '^# (\[|guest: |qemu: )')
 	grep -q 'rcu: INFO: rcu_' <<< "$l" &&
 		grep -qE "kthread starved for|kthread timer wakeup didn't happen" <<< "$l" &&
-		! grep -q '^not ok' <<< "$l" &&
 		! grep -qE '\+0x[0-9a-f]+/0x[0-9a-f]+ \[(vhost_accel|vhost_accel_test|vhost_net|vhost_blk)\]' <<< "$l" &&
 		! grep -F -f selftests/lib/splat-patterns <<< "$l" |
-			grep -vqE 'rcu: INFO: rcu_|detected stall|Call Trace:|kernel log has a splat|line\(s\) of oops'
+			grep -vqE 'rcu: INFO: rcu_|detected stall|Call Trace:|kernel log has a splat|line\(s\) of oops' &&
+		{ ! grep -q '^not ok' <<< "$l" ||
+			{ grep -q 'Comm: qemu-system-x86' <<< "$l" &&
+				grep -q 'kvm_arch_vcpu_ioctl_run' <<< "$l"; }; }
 }
 
 # distro_run NAME TESTS: a suite run on Debian's kernel, logged as NAME;

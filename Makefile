@@ -6,6 +6,7 @@
 #
 #   make               modules for KDIR + userspace tools
 #   make check         the test command: deps, build, unit tests, VM tests
+#   make check-flavours  the VM suite on Debian's cloud and rt kernels
 #   make demo          the main job: boot a VM, load the modules, show them
 #   make W=1 / C=2     extra warnings / sparse on the modules
 #   make checkpatch    the kernel's checkpatch.pl on our files
@@ -24,7 +25,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check demo bench bench-net bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall
+.PHONY: all modules user check check-flavours demo bench bench-net bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall
 
 all: modules user
 
@@ -49,6 +50,10 @@ print-user-tests:
 
 check:
 	./selftests/check.sh
+
+# The VM suite on Debian's cloud and rt kernel flavours (not in `make check`).
+check-flavours:
+	./selftests/check-flavours.sh
 
 demo:
 	./selftests/demo.sh

@@ -71,9 +71,11 @@ file_of() {
 	truncate -s "${1}M" "$2" && echo "$2"
 }
 
-# loopdev FILE: a loop device over FILE.
+# loopdev FILE: a loop device over FILE (loop is a module on Debian's
+# kernels: nothing in the VM loads it on demand).
 loopdev() {
 	local l
+	[ -e /dev/loop-control ] || modprobe loop 2>/dev/null
 	l=$(losetup -f --show "$1") || return 1
 	blk_loops="$blk_loops $l"
 	echo "$l"

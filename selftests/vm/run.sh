@@ -8,7 +8,9 @@
 # kernel or the debug kernel under QEMU with the host's root shared
 # read-only over virtio-9p; see ENVIRONMENT.md for the measured recipe.
 #
-#   --kernel debug|distro   which kernel (default: debug)
+#   --kernel debug|distro|rt|cloud  which kernel (default: debug); rt and
+#                           cloud: Debian's other 6.1 flavours, installed
+#                           beside the generic one (make check-flavours)
 #   --suite                 run the selftest suite instead of COMMAND
 #   --tests GLOB            the suite's tests (default selftests/*/test_*.sh)
 #   --modules "a b"         modules to load, in order (default: every
@@ -46,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--host) host=1; shift ;;
 	--quiet) quiet=1; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -67,12 +69,14 @@ pick_kernel() {
 		modroot=$out
 		kdir=$out/build
 		;;
-	distro)
-		kdir=${KDIR:-$("$root/scripts/find-kdir.sh")}
+	distro | rt | cloud)
+		local flavour=$kind pkg=linux-image-$kind-amd64
+		[ "$kind" != distro ] || { flavour="" pkg=linux-image-amd64; }
+		kdir=${KDIR:-$(FLAVOUR=$flavour "$root/scripts/find-kdir.sh")} || exit 1
 		release=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
 		bzimage=/boot/vmlinuz-$release
 		modroot=/
-		[ -e "$bzimage" ] || { say "no $bzimage (apt-get install linux-image-amd64)"; exit 1; }
+		[ -e "$bzimage" ] || { say "no $bzimage (apt-get install $pkg)"; exit 1; }
 		;;
 	*) say "unknown kernel kind $kind"; exit 2 ;;
 	esac
@@ -134,9 +138,13 @@ make_job() {
 }
 
 initramfs_for() {
-	local img=$root/build/vm/initramfs-$release.cpio.gz
+	local img=$root/build/vm/initramfs-$release.cpio.gz extra=""
+	# a kernel without 9p (Debian's cloud flavour): built from its source
+	if [ "$modroot" = / ] && ! grep -qE '^CONFIG_NET_9P=[ym]' "$kdir/.config" 2>/dev/null; then
+		extra=$("$root/selftests/kernel/build-9p-modules.sh" "$kdir" "$cache/9p-$release") || exit 1
+	fi
 	if [ ! -e "$img" ] || [ "$here/init" -nt "$img" ] || [ "$here/mkinitramfs.sh" -nt "$img" ]; then
-		"$here/mkinitramfs.sh" "$modroot" "$release" "$img"
+		"$here/mkinitramfs.sh" "$modroot" "$release" "$img" $extra
 	fi
 	echo "$img"
 }

@@ -13,6 +13,7 @@
 #   make bench-net     vhost_net vs the distribution's, in one VM boot
 #   make bench-blk     vhost_blk vs a userspace io_uring device vs fio
 #   make bench-fairness  one device flooding beside another owner's (VM)
+#   make deb           Debian packages (dkms + tools) in build/deb, lintian-checked
 
 KDIR ?= $(shell $(CURDIR)/scripts/find-kdir.sh)
 KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -25,7 +26,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check check-flavours demo bench bench-net bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall
+.PHONY: all modules user check check-flavours demo bench bench-net bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall deb
 
 all: modules user
 
@@ -68,6 +69,10 @@ install: modules
 
 uninstall:
 	./scripts/install.sh uninstall --release $(KRELEASE) $(if $(DESTDIR),--root $(DESTDIR))
+
+# vhost-accel-dkms and vhost-accel-tools .debs in build/deb (debian/).
+deb:
+	./scripts/build-deb.sh
 
 # Userspace microbenchmarks (ring parsing); device benchmarks run in the VM.
 bench: user

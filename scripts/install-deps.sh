@@ -19,6 +19,8 @@ pkgs=(
 	# a second independent virtio driver for /dev/vhost-net (DPDK virtio_user)
 	dpdk-dev
 	dkms # make install DKMS=1 and selftests/modules/test_install_dkms.sh
+	# make deb (debian/, scripts/build-deb.sh) and selftests/modules/test_deb.sh
+	debhelper dh-dkms lintian
 	# the libvirt and systemd files of tools/vhost-user-blk, run (e2e_libvirt.sh)
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients systemd
 )

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "term.h"
 
 #define DEBUGFS "/sys/kernel/debug"
 #define DEFAULT_ROOT DEBUGFS "/vhost-accel"
@@ -34,6 +35,11 @@ static const char help[] =
 "    otherwise tables follow each other. Devices opened or closed between\n"
 "    two readings appear or disappear; a queue seen for the first time\n"
 "    shows '-' for its rates until the next reading. Needs root.\n"
+"\n"
+"KEYS\n"
+"    While redrawing a terminal: s or > sorts by the next column, < by the\n"
+"    previous one, r reverses the order, q quits; any other key takes a\n"
+"    reading now.\n"
 "\n"
 "COLUMNS\n"
 "    DEVICE   the device's debugfs directory: owner pid, type (net, blk,\n"
@@ -199,17 +205,28 @@ static int explain(const char *root, int err)
 	return 1;
 }
 
-static void pause_for(double secs)
+/* A key pressed on the terminal: false to quit. */
+static bool key(struct opts *o, int c)
 {
-	struct timespec ts = { (time_t)secs,
-			       (long)((secs - (time_t)secs) * 1e9) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	switch (c) {
+	case 'q':
+		return false;
+	case 's':
+	case '>':
+		o->sort = (o->sort + 1) % VTOP_NCOLS;
+		break;
+	case '<':
+		o->sort = (o->sort + VTOP_NCOLS - 1) % VTOP_NCOLS;
+		break;
+	case 'r':
+		o->reverse = !o->reverse;
+		break;
+	}
+	return true;
 }
 
 static int show(const struct opts *o, const struct vtop_snapshot *prev,
-		const struct vtop_snapshot *cur, bool redraw)
+		const struct vtop_snapshot *cur, bool redraw, bool keys)
 {
 	struct vtop_table t;
 
@@ -225,7 +242,9 @@ static int show(const struct opts *o, const struct vtop_snapshot *prev,
 			fputs("\033[H\033[2J", stdout);
 		else if (prev != cur && t.secs > 0 && o->count != 1)
 			fputc('\n', stdout);
-		vtop_print_text(stdout, cur, &t, o->sort);
+		vtop_print_text(stdout, cur, &t, o->sort, o->reverse);
+		if (keys)
+			fputs("\n(s/< sort column, r reverse, q quit)\n", stdout);
 	}
 	vtop_table_free(&t);
 	fflush(stdout);
@@ -235,10 +254,10 @@ static int show(const struct opts *o, const struct vtop_snapshot *prev,
 int main(int argc, char **argv)
 {
 	struct vtop_snapshot prev, cur;
-	bool redraw;
+	bool redraw, keys = false;
 	unsigned long i;
 	struct opts o;
-	int ret;
+	int ret, c;
 
 	ret = parse(argc, argv, &o);
 	if (ret)
@@ -247,14 +266,18 @@ int main(int argc, char **argv)
 	ret = vtop_snapshot_read(o.root, &prev);
 	if (ret)
 		return explain(o.root, ret);
+	if (redraw)
+		keys = vtop_term_start();
 	for (i = 0; !o.count || i < o.count; i++) {
-		pause_for(o.interval);
+		c = vtop_term_wait(o.interval);
+		if (c && !key(&o, c))
+			break;
 		ret = vtop_snapshot_read(o.root, &cur);
 		if (ret) {
 			vtop_snapshot_free(&prev);
 			return explain(o.root, ret);
 		}
-		ret = show(&o, &prev, &cur, redraw);
+		ret = show(&o, &prev, &cur, redraw, keys);
 		vtop_snapshot_free(&prev);
 		prev = cur;
 		if (ret)

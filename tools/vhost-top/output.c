@@ -7,7 +7,7 @@
 
 #include "output.h"
 
-#define ROW_FMT "%-16s %-22s %3s %10s %8s %9s %9s %6s %7s %5s %-13s %6s\n"
+#define ROW_FMT "%-*s %-22s %3s %10s %8s %9s %9s %6s %7s %5s %-13s %6s\n"
 
 /* @v with @fmt, or "-" when unknown. */
 static const char *num(char *buf, size_t size, const char *fmt, double v)
@@ -26,7 +26,7 @@ static const char *integer(char *buf, size_t size, int64_t v)
 	return buf;
 }
 
-static void print_row(FILE *f, const struct vtop_row *r)
+static void print_row(FILE *f, const struct vtop_row *r, int width)
 {
 	char owner[40], q[12], pkt[24], mb[24], kick[24], notif[24], batch[24];
 	char err[24], infl[24], worker[48], cpu[24], id[24], pid[24];
@@ -43,7 +43,7 @@ static void print_row(FILE *f, const struct vtop_row *r)
 	snprintf(worker, sizeof(worker), "%s/%s",
 		 integer(id, sizeof(id), r->worker),
 		 integer(pid, sizeof(pid), r->worker_pid));
-	fprintf(f, ROW_FMT, r->dev->name, owner, q,
+	fprintf(f, ROW_FMT, width, r->dev->name, owner, q,
 		num(pkt, sizeof(pkt), "%.0f", r->pkt_s),
 		num(mb, sizeof(mb), "%.2f", r->bytes_s / 1e6),
 		num(kick, sizeof(kick), "%.0f", r->kick_s),
@@ -54,21 +54,28 @@ static void print_row(FILE *f, const struct vtop_row *r)
 }
 
 void vtop_print_text(FILE *f, const struct vtop_snapshot *cur,
-		     const struct vtop_table *t, enum vtop_col sort)
+		     const struct vtop_table *t, enum vtop_col sort,
+		     bool reverse)
 {
 	const char *const *h = vtop_col_names;
 	char when[32];
 	time_t now = (time_t)cur->wall;
+	int width = 16;
 	size_t i;
 
+	for (i = 0; i < cur->ndev; i++)
+		if ((int)strlen(cur->dev[i].name) > width)
+			width = strlen(cur->dev[i].name);
+
 	strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
-	fprintf(f, "vhost-top - %s, %zu device%s, %zu queue%s, interval %.2f s, sorted by %s\n\n",
+	fprintf(f, "vhost-top - %s, %zu device%s, %zu queue%s, interval %.2f s, sorted by %s%s\n\n",
 		when, cur->ndev, cur->ndev == 1 ? "" : "s", t->n,
-		t->n == 1 ? "" : "s", t->secs, h[sort]);
-	fprintf(f, ROW_FMT, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
+		t->n == 1 ? "" : "s", t->secs, h[sort],
+		reverse ? ", reversed" : "");
+	fprintf(f, ROW_FMT, width, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
 		h[8], h[9], h[10], h[11]);
 	for (i = 0; i < t->n; i++)
-		print_row(f, &t->row[i]);
+		print_row(f, &t->row[i], width);
 	if (!cur->ndev)
 		fprintf(f, "(no open vhost-accel device)\n");
 }

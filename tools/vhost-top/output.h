@@ -11,7 +11,8 @@
 #include "table.h"
 
 void vtop_print_text(FILE *f, const struct vtop_snapshot *cur,
-		     const struct vtop_table *t, enum vtop_col sort);
+		     const struct vtop_table *t, enum vtop_col sort,
+		     bool reverse);
 void vtop_print_json(FILE *f, const struct vtop_snapshot *cur,
 		     const struct vtop_table *t);
 

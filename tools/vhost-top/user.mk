@@ -8,11 +8,12 @@
 VTOP_DIR := tools/vhost-top
 VTOP_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(VTOP_DIR)
 VTOP_LIB_SRCS := $(addprefix $(VTOP_DIR)/,snapshot.c table.c output.c)
+VTOP_SRCS := $(VTOP_DIR)/main.c $(VTOP_DIR)/term.c $(VTOP_LIB_SRCS)
 VTOP_HDRS := $(wildcard $(VTOP_DIR)/*.h)
 VTOP_BIN := $(OUT)/bin/vhost-top
 VTOP_TEST := $(OUT)/vhost-top/test_top
 
-$(VTOP_BIN): $(VTOP_DIR)/main.c $(VTOP_LIB_SRCS) $(VTOP_HDRS)
+$(VTOP_BIN): $(VTOP_SRCS) $(VTOP_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(VTOP_CFLAGS) -o $@ $(filter %.c,$^) -lm
 

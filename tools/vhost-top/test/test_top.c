@@ -254,7 +254,7 @@ static void test_rates(void)
 	snprintf(path, sizeof(path), "%s/table.txt", tmp);
 	f = fopen(path, "w");
 	vtop_table_sort(&t, VTOP_COL_PKT, false);
-	vtop_print_text(f, &b, &t, VTOP_COL_PKT);
+	vtop_print_text(f, &b, &t, VTOP_COL_PKT, false);
 	fclose(f);
 	ok(!sh("awk 'NR == 3 && $1 == \"DEVICE\" && $NF == \"CPU%%\" { h = 1 }\n"
 	       "NR == 4 && $1 == \"200-blk-1\" && $5 == 150 && $6 == \"3.00\" && $11 == \"B\" { a = 1 }\n"

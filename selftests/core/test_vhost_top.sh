@@ -6,7 +6,9 @@
 # debugfs; its --once --json document names the device (owner pid, type,
 # comm), shows a packet and byte rate above zero on queue 0 and none on the
 # idle queue 1; the text table puts that queue first; once the driver
-# exits, the device is gone from the next reading.
+# exits, the device is gone from the next reading. And the first errors an
+# operator meets: not root, debugfs not mounted (in a private mount
+# namespace), each a message and exit status 1.
 #
 #   vhost-test (pid P) -> /dev/vhost-test -> worker -> debugfs vhost-accel/P-test-N/vq0
 #                                                          ^ vhost-top --once --json
@@ -26,18 +28,34 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-tap_plan 9
+tap_plan 11
 
 grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs none /sys/kernel/debug
 
 fail_all() {
-	while [ "$tap_n" -lt 9 ]; do tap_not_ok "$1"; done
+	while [ "$tap_n" -lt 11 ]; do tap_not_ok "$1"; done
 	exit 1
 }
 if [ ! -x "$top" ] || [ ! -x "$vt" ]; then
 	fail_all "$top and $vt built (make user)"
 fi
 [ -c /dev/vhost-test ] || fail_all "/dev/vhost-test exists (vhost_accel_test loaded)"
+
+# The errors an operator meets first: each a message and exit status 1.
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$top" --once --interval 0.1 2>&1)
+rc=$?
+if [ "$rc" = 1 ] && echo "$out" | grep -q 'run as root'; then
+	tap_ok "not root: exit 1, '$out'"
+else
+	tap_not_ok "not root: exit 1 and a message saying to run as root (exit $rc: $out)"
+fi
+out=$(unshare --mount sh -c 'umount /sys/kernel/debug && "$0" --once --interval 0.1' "$top" 2>&1)
+rc=$?
+if [ "$rc" = 1 ] && echo "$out" | grep -q 'debugfs is not mounted'; then
+	tap_ok "debugfs not mounted: exit 1, '$out'"
+else
+	tap_not_ok "debugfs not mounted: exit 1 and a message saying so (exit $rc: $out)"
+fi
 if [ ! -d "$root" ]; then
 	tap_diag "the modules' per-device, per-queue counters are missing: no $root" \
 		"(vhost_core has not created it; vhost-top has nothing to read)"

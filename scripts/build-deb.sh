@@ -67,6 +67,6 @@ if ! lintian --fail-on error,warning --display-info "$changes" > "$out/lintian.l
 fi
 [ ! -s "$out/lintian.log" ] || sed 's/^/lintian: /' "$out/lintian.log"
 ls -1 "$out"/*.deb
-dpkg-deb -c "$out/vhost-accel-tools_${version}_amd64.deb" | grep -q 'usr/sbin/vhost-top$' &&
+dpkg-deb -c "$out/vhost-accel-tools_${version}_amd64.deb" | grep 'usr/sbin/vhost-top$' > /dev/null &&
 	echo "build-deb.sh: vhost-top is in vhost-accel-tools" ||
 	echo "build-deb.sh: no tools/vhost-top in this tree: vhost-accel-tools has vhost-user-blk only"

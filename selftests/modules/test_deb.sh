@@ -89,6 +89,7 @@ ours() { [ -e /sys/module/vhost_net/parameters/tx_batch ]; }
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/vha_net/stats 2>/dev/null; }
 
 "$loader" unload "$VHA_KMOD"
+inroot ccache -z > /dev/null 2>&1
 start=$SECONDS
 if out=$(inroot apt-get install -y --no-install-recommends "$dkms_deb" "$tools_deb" 2>&1); then
 	tap_ok "apt-get install ./vhost-accel-dkms ./vhost-accel-tools $version ($((SECONDS - start)) s)"
@@ -98,6 +99,7 @@ else
 	find "$m/var/lib/dkms" -name make.log -exec tail -n 20 {} \; 2>/dev/null | sed 's/^/#   /'
 fi
 tap_diag "$(printf '%s\n' "$out" | grep -iE 'building|signing|installing|done|error|warn|ccache' | head -n 20)"
+tap_diag "ccache: $(inroot ccache -s 2>/dev/null | grep -E '^ *(Hits|Misses):' | tr -s ' ' | tr '\n' ';')"
 
 status=$(inroot dkms status -m vhost-accel -k "$rel" 2>&1)
 log=$m/var/lib/dkms/vhost-accel/$version/$rel/x86_64/log/make.log
@@ -169,7 +171,8 @@ else
 	tap_not_ok "vha-net-test tx on /dev/vhost-net moves our tx_packets (${tx:-?} -> $(stat_of tx_packets))"
 	printf '%s\n' "$out" | grep -v '^ok' | tail -n 20 | sed 's/^/#   /'
 fi
-modprobe -r vhost_net vhost_accel
+# Our modules are known to the overlay's depmod only.
+inroot modprobe -r vhost_net vhost_accel
 
 if [ -x "$m/usr/sbin/vhost-user-blk" ] && inroot vhost-user-blk --help > /dev/null &&
    [ -e "$m/lib/systemd/system/vhost-user-blk@.service" ] &&
@@ -209,7 +212,7 @@ after=$(changed)
 new=$(comm -13 <(echo "$before") <(echo "$after") |
 	grep -vE "^/var/(lib/dpkg|lib/apt|cache/apt|cache/debconf|log)/|^/usr/lib/modules/$rel/modules\.[a-z.]+\$|^/var/lib/dkms/mok\.(key|pub)\$|^$debdir/ccache/" || true)
 if [ -z "$new" ] && ! dpkg-query --admindir="$m/var/lib/dpkg" -W vhost-accel-dkms vhost-accel-tools 2>/dev/null | grep -q .; then
-	tap_ok "after purge no file of ours is left ($(comm -13 <(echo "$before") <(echo "$after") | wc -l) changed paths, all dpkg/apt state, logs, depmod indexes or DKMS's key)"
+	tap_ok "after purge no file of ours is left ($(comm -13 <(echo "$before") <(echo "$after") | wc -l) changed paths, all dpkg/apt state, logs, depmod indexes, DKMS's key or the compiler cache)"
 else
 	tap_not_ok "after purge no file of ours is left"
 	tap_diag "$new"
@@ -217,5 +220,6 @@ fi
 
 cleanup
 trap - EXIT
+"$loader" unload "$VHA_KMOD"
 tap_check "ours load again for the rest of the suite" "$loader" load "$VHA_KMOD"
 tap_done

@@ -85,9 +85,23 @@ vm_stood_still() {
 				grep -q 'kvm_arch_vcpu_ioctl_run' <<< "$l"; }; }
 }
 
+# vm_reset_silently LOG: the VM stopped without a word while a test with
+# nested guests ran (e2e_*.sh, dpdk_virtio_user.sh): no verdict, and its
+# kernel log has no report at all (no panic, oops, BUG, warning, stall):
+# the emulated machine reset itself under the emulated SVM (CI saw this
+# in e2e_vhost_user.sh between two nested guests; QEMU exited, -no-reboot,
+# with nothing on any serial port). No test point may have failed.
+vm_reset_silently() {
+	local l
+	l=$(tr -d '\r' < "$1" | grep -vE '^# (\[|guest: |qemu: )')
+	grep -qE 'no verdict from the guest: .* during selftests/(net|blk)/(e2e_[a-z_]*|dpdk_virtio_user)\.sh' <<< "$l" &&
+		! grep -q '^not ok' <<< "$l" &&
+		! grep -F -f selftests/lib/splat-patterns <<< "$l" | grep -q .
+}
+
 # distro_run NAME TESTS: a suite run on Debian's kernel, logged as NAME;
 # up to twice more, saying so, if the emulator's nested SVM killed the VM
-# or a nested guest, or the emulated CPUs stood still.
+# or a nested guest, or reset the VM, or the emulated CPUs stood still.
 distro_run() {
 	local try
 	for try in 1 2 3; do
@@ -99,6 +113,8 @@ distro_run() {
 			stage "the VM's kernel died in a nested guest's QEMU (emulated SVM, not our modules): once more"
 		elif nested_guest_crash "$log/$1.log"; then
 			stage "a nested guest's kernel died (emulated SVM under KVM in the VM): once more"
+		elif vm_reset_silently "$log/$1.log"; then
+			stage "the VM reset itself without a report while nested guests ran (emulated SVM): once more"
 		elif vm_stood_still "$log/$1.log"; then
 			stage "the VM's CPUs stood still (an RCU stall whose kthread never ran, not in our code): once more"
 		else

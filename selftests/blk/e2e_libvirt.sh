@@ -39,7 +39,8 @@ stats=/sys/kernel/debug/vha_blk/stats
 dom=vha-libvirt
 daemon_pid="" libvirtd_pid="" disk=""
 
-lv_virsh() { virsh -q -c qemu:///system "$@"; }
+# virsh, given 2 minutes: a run here once saw "virsh version" never return
+lv_virsh() { timeout 120 virsh -q -c qemu:///system "$@"; }
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$stats"; }
 holders() {
 	find /proc/[0-9]*/fd -lname /dev/vhost-blk 2>/dev/null | cut -d/ -f3 |
@@ -142,7 +143,8 @@ libvirt_start() {
 	libvirtd > "$nested_dir/libvirtd.log" 2>&1 &
 	libvirtd_pid=$!
 	for _ in $(seq 100); do
-		lv_virsh version > /dev/null 2>&1 && return 0
+		lv_virsh version > /dev/null 2>&1
+		case $? in 0) return 0 ;; 124) return 1 ;; esac
 		kill -0 "$libvirtd_pid" 2>/dev/null || return 1
 		sleep 0.3
 	done

@@ -448,8 +448,19 @@ nested_get() {
 		"$nested_dir/$1.txt" 2>/dev/null
 }
 
-# nested_show NAME: the guest's console and QEMU's messages, as TAP comments.
+# The lines of a kernel's death on a nested guest's console.
+nested_panic_re='\] (Kernel panic|traps: PANIC|BUG: |Oops|general protection)'
+
+# nested_show NAME: the guest's console and QEMU's messages, as TAP
+# comments: its first 60 lines, and any line of a kernel's death after them.
 nested_show() {
 	grep -a -v '^$' "$nested_dir/$1.txt" | sed 's/^/# /' | head -n 60
+	grep -a -v '^$' "$nested_dir/$1.txt" | tail -n +61 |
+		grep -aE "$nested_panic_re" | head -n 5 | sed 's/^/# /'
 	sed 's/^/# qemu: /' "$nested_dir/$1.qemu" | head -n 20
+}
+
+# nested_died NAME: the guest's own kernel died (its console has a panic).
+nested_died() {
+	grep -aqE "$nested_panic_re" "$nested_dir/$1.txt" 2>/dev/null
 }

@@ -25,10 +25,10 @@ stage() { echo; echo "======== $* ($(date +%T))"; }
 
 tests=""
 for t in selftests/*/test_*.sh; do
-	# fault injection needs the debug kernel; test_deb.sh and
-	# test_vhost_top.sh: see suite_tests in selftests/check.sh
+	# fault injection needs the debug kernel; test_deb.sh: see
+	# suite_tests in selftests/check.sh
 	case $t in
-	selftests/fault/* | selftests/modules/test_deb.sh | selftests/core/test_vhost_top.sh) continue ;;
+	selftests/fault/* | selftests/modules/test_deb.sh) continue ;;
 	esac
 	tests="$tests $t"
 done

@@ -39,10 +39,17 @@
 #define VHA_BLK_BACKEND_FEATURES (BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) | \
 				  BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH))
 
+/* Requests taken from @vq's ring and not yet returned, for its counters. */
+static unsigned int blk_inflight(struct vha_vq *vq)
+{
+	return atomic_read(&to_blk_vq(vq)->inflight);
+}
+
 static int blk_open(struct inode *inode, struct file *f)
 {
 	struct vha_dev_config cfg = {
 		.name = "blk",
+		.inflight = blk_inflight,
 		.iov_limit = UIO_MAXIOV,
 		.weight_pkts = VHA_BLK_WEIGHT_REQS,
 		.weight_bytes = VHA_BLK_WEIGHT_BYTES,

@@ -47,7 +47,9 @@ static u8 status_of(struct vha_blk_req *req)
 	return req->res ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }
 
-static void count(const struct vha_blk_req *req, u8 st)
+/* Module-wide and the queue's counters (one request; its data bytes). */
+static void count(struct vha_blk_vq *bvq, const struct vha_blk_req *req,
+		  u8 st)
 {
 	static const u8 stat_of_op[] = {
 		[VHA_BLK_OP_NONE] = VHA_BLK_STAT_GET_IDS,
@@ -58,8 +60,12 @@ static void count(const struct vha_blk_req *req, u8 st)
 		[VHA_BLK_OP_WRITE_ZEROES] = VHA_BLK_STAT_WRITE_ZEROES,
 	};
 
+	vha_vq_count(&bvq->vq, 1, st == VIRTIO_BLK_S_OK &&
+		     (req->op == VHA_BLK_OP_READ ||
+		      req->op == VHA_BLK_OP_WRITE) ? req->len : 0);
 	if (st == VIRTIO_BLK_S_IOERR) {
 		vha_blk_stat_add(VHA_BLK_STAT_IOERR, 1);
+		vha_vq_count_backend_error(&bvq->vq);
 		return;
 	}
 	if (st == VIRTIO_BLK_S_UNSUPP) {
@@ -102,7 +108,7 @@ static void finish(struct vha_blk_vq *bvq, struct vha_blk_req *req)
 	u8 st = status_of(req);
 
 	vha_blk_end_write(req);
-	count(req, st);
+	count(bvq, req, st);
 	trace_vha_blk_complete(&bvq->vq, req->id, st, req->start_ns);
 	/*
 	 * After the data (the request completed); before the used entry

@@ -226,6 +226,7 @@ int vha_vq_init_access(struct vha_vq *vq)
 	if (ret < 0 && ret != -EAGAIN)
 		return -EFAULT;
 	vq->ring_started = true;
+	vq->stats.broken = false;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vha_vq_init_access);
@@ -300,6 +301,10 @@ int vha_vq_get_chain(struct vha_vq *vq, struct vha_chain *chain)
 	ret = vha_ring_get(&vq->ring, chain);
 	if (ret > 0) {
 		trace_vha_chain(vq, chain);
+		vq->stats.chains++;
+		if (vq->stats.polling)
+			vq->stats.busypoll_hits++;
+		vq->stats.polling = false;
 		return ret;
 	}
 	/* An IOTLB miss is not the driver's fault: retried after an update. */
@@ -326,14 +331,18 @@ int vha_vq_push(struct vha_vq *vq, const struct vha_used *used,
 	if (ret < 0)
 		goto err;
 	trace_vha_used_push(vq, n);
+	if (n)
+		vha_vq_stats_batch(&vq->stats, n);
 	vha_vq_log_used(vq);
 	ret = vha_ring_need_notify(&vq->ring);
 	if (ret < 0)
 		goto err;
-	if (ret)
+	if (ret) {
 		vha_vq_signal(vq);
-	else
+	} else {
 		trace_vha_notify(vq, false);
+		vq->stats.notifications_suppressed++;
+	}
 	return 0;
 err:
 	vha_vq_error(vq);
@@ -394,8 +403,12 @@ bool vha_vq_busy_poll(struct vha_vq *vq, u64 *until)
 	if (!*until)
 		*until = now + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
 	if (now >= *until || need_resched() || signal_pending(current) ||
-	    worker_busy(vq))
+	    worker_busy(vq)) {
+		vq->stats.polling = false;
 		return false;
+	}
+	vq->stats.busypoll_spins++;
+	vq->stats.polling = true;
 	cpu_relax();
 	return true;
 }

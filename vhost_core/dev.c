@@ -165,6 +165,7 @@ static int set_owner(struct vha_dev *dev)
 	if (ret)
 		goto err_iovs;
 	attach_all(dev, worker);
+	vha_dev_debugfs_add(dev);
 	pr_debug("dev %p owned by pid %d\n", dev, current->pid);
 	return 0;
 err_iovs:
@@ -223,6 +224,7 @@ static void reset_vqs(struct vha_dev *dev)
 static void dev_release_all(struct vha_dev *dev)
 {
 	lockdep_assert_held(&dev->mutex);
+	vha_dev_debugfs_remove(dev);
 	destroy_workers(dev);
 	reset_vqs(dev);
 	free_iovs(dev);

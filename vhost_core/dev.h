@@ -10,6 +10,7 @@
 
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -33,6 +34,8 @@ struct vha_dev_config {
 	 * derives from them changes in the same locked section.
 	 */
 	void (*features_changed)(struct vha_vq *vq);
+	/* Optional: requests in flight on @vq, for its counters. */
+	unsigned int (*inflight)(struct vha_vq *vq);
 };
 
 struct vha_dev {
@@ -59,6 +62,12 @@ struct vha_dev {
 	u64 msg_seq;			/* next miss's number */
 	wait_queue_head_t msg_wait;	/* readers waiting for a miss */
 	bool iotlb_batch;		/* dev->mutex: inside BATCH_BEGIN/END */
+
+	/* The counters' debugfs directory while owned (dev_debugfs.c). */
+	struct dentry *debugfs;		/* dev->mutex */
+	pid_t owner_tgid;		/* dev->mutex: SET_OWNER's caller */
+	char owner_comm[TASK_COMM_LEN];	/* dev->mutex */
+	u32 debugfs_seq;		/* dev->mutex: N in <owner>-<type>-N */
 };
 
 int vha_dev_init(struct vha_dev *dev, struct vha_vq **vqs, unsigned int nvqs,
@@ -81,6 +90,11 @@ void vha_dev_lock_vqs(struct vha_dev *dev);
 void vha_dev_unlock_vqs(struct vha_dev *dev);
 int vha_vq_access_ok(struct vha_vq *vq);
 int vha_vq_init_access(struct vha_vq *vq);
+
+void vha_debugfs_init(void);
+void vha_debugfs_exit(void);
+void vha_dev_debugfs_add(struct vha_dev *dev);
+void vha_dev_debugfs_remove(struct vha_dev *dev);
 
 ssize_t vha_dev_read_iter(struct vha_dev *dev, struct iov_iter *to,
 			  bool nonblock);

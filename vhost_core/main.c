@@ -6,6 +6,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
+#include "dev.h"
 #include "memtable.h"
 #include "param.h"
 
@@ -21,12 +22,14 @@ MODULE_PARM_DESC(max_mem_regions,
 
 static int __init vha_core_init(void)
 {
+	vha_debugfs_init();
 	pr_debug("loaded\n");
 	return 0;
 }
 
 static void __exit vha_core_exit(void)
 {
+	vha_debugfs_exit();
 	pr_debug("unloaded\n");
 }
 

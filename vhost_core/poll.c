@@ -18,6 +18,8 @@ static int wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 	if (!(key_to_poll(key) & poll->mask))
 		return 0;
 	trace_vha_kick(poll);
+	if (poll == &poll->vq->poll)
+		atomic64_inc(&poll->vq->stats.kicks);
 	vha_poll_queue(poll);
 	return 0;
 }

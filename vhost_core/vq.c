@@ -35,6 +35,8 @@ void vha_vq_reset(struct vha_vq *vq)
 	vq->acked_features = 0;
 	vq->acked_backend_features = 0;
 	vq->busyloop_timeout = 0;
+	vq->stats.broken = false;
+	vq->stats.polling = false;
 }
 
 /* Drop the kick file and eventfds. The kick must not be watched any more. */
@@ -70,6 +72,7 @@ void vha_vq_signal(struct vha_vq *vq)
 {
 	lockdep_assert_held(&vq->mutex);
 	trace_vha_notify(vq, true);
+	vq->stats.notifications++;
 	if (vq->call_ctx)
 		eventfd_signal(vq->call_ctx, 1);
 }
@@ -78,8 +81,14 @@ EXPORT_SYMBOL_GPL(vha_vq_signal);
 /* Report a ring error on the error eventfd (never the kernel log). */
 void vha_vq_error(struct vha_vq *vq)
 {
+	enum vha_ring_error why = vha_ring_error(&vq->ring);
+
 	lockdep_assert_held(&vq->mutex);
 	trace_vha_ring_error(vq);
+	vq->stats.errors++;
+	if (why != VHA_ERR_NONE && (unsigned int)why < VHA_ERR_COUNT)
+		vq->stats.err_ring[why]++;
+	vq->stats.broken = true;
 	if (vq->error_ctx)
 		eventfd_signal(vq->error_ctx, 1);
 }

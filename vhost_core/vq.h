@@ -11,6 +11,7 @@
 
 #include "vringh/vringh.h"
 #include "poll.h"
+#include "vq_stats.h"
 #include "worker.h"
 
 struct vha_dev;
@@ -83,6 +84,7 @@ struct vha_vq {
 	struct vha_worker __rcu *worker;
 
 	struct vha_vq_miss miss;	/* dev->msg_lock */
+	struct vha_vq_stats stats;	/* mutex, but stats.kicks */
 };
 
 static inline bool vha_vq_has_feature(const struct vha_vq *vq, unsigned int bit)
@@ -99,6 +101,25 @@ static inline void vha_vq_set_backend(struct vha_vq *vq, void *backend)
 {
 	lockdep_assert_held(&vq->mutex);
 	vq->backend = backend;
+}
+
+/* Device's counters (vq_stats.h): @pkts frames or requests, @bytes. */
+static inline void vha_vq_count(struct vha_vq *vq, u64 pkts, u64 bytes)
+{
+	lockdep_assert_held(&vq->mutex);
+	vha_vq_stats_add(&vq->stats, pkts, bytes);
+}
+
+static inline void vha_vq_count_dropped(struct vha_vq *vq, u64 n)
+{
+	lockdep_assert_held(&vq->mutex);
+	vq->stats.dropped += n;
+}
+
+static inline void vha_vq_count_backend_error(struct vha_vq *vq)
+{
+	lockdep_assert_held(&vq->mutex);
+	vq->stats.err_backend++;
 }
 
 int vha_vq_addr_ok(struct vha_vq *vq, u64 desc, u64 avail, u64 used);

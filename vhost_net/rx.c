@@ -149,6 +149,8 @@ static int deliver(struct vha_net_vq *nvq, const struct rx_pkt *pkt,
 				 MSG_DONTWAIT | MSG_TRUNC);
 	if (ret < 0 || (size_t)ret != sock_len) {
 		vha_net_stat_add(VHA_NET_STAT_RX_DROPPED, 1);
+		vha_vq_count_dropped(&nvq->vq, 1);
+		vha_vq_count_backend_error(&nvq->vq);
 		return ret < 0 ? ret : -EIO;
 	}
 	/* The tap skips num_buffers (12-byte headers): it is ours to fill. */
@@ -156,6 +158,7 @@ static int deliver(struct vha_net_vq *nvq, const struct rx_pkt *pkt,
 	    vha_iov_copy_to(nvq->vq.iov, pkt->nsegs, nb_off,
 			    &hdr.num_buffers, sizeof(hdr.num_buffers))) {
 		vha_net_stat_add(VHA_NET_STAT_RX_DROPPED, 1);
+		vha_vq_count_dropped(&nvq->vq, 1);
 		return -EFAULT;
 	}
 	return 0;
@@ -246,10 +249,11 @@ static bool rx_idle(struct vha_net_vq *nvq, const struct vha_ring_pos *end,
 	return false;
 }
 
-static void tally_add(const struct rx_tally *t)
+static void tally_add(struct vha_net_vq *nvq, const struct rx_tally *t)
 {
 	if (!t->pkts)
 		return;
+	vha_vq_count(&nvq->vq, t->pkts, t->bytes);
 	vha_net_stat_add(VHA_NET_STAT_RX_PACKETS, t->pkts);
 	vha_net_stat_add(VHA_NET_STAT_RX_BYTES, t->bytes);
 	vha_net_stat_add(VHA_NET_STAT_RX_BUFFERS, t->bufs);
@@ -303,7 +307,7 @@ static void rx_run(struct vha_net_vq *nvq)
 			break;
 	}
 	vha_net_flush_used(nvq);
-	tally_add(&tally);
+	tally_add(nvq, &tally);
 	if (drained)
 		vha_poll_start(&nvq->sock_poll, vha_net_sock(nvq)->file);
 out:

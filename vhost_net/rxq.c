@@ -63,6 +63,7 @@ void vha_net_rxq_drop(struct vha_net_vq *nvq)
 {
 	ptr_free(vha_net_rxq_take(nvq));
 	vha_net_stat_add(VHA_NET_STAT_RX_DROPPED, 1);
+	vha_vq_count_dropped(&nvq->vq, 1);
 }
 
 /*

@@ -31,6 +31,7 @@ static int send_one(struct vha_net_vq *nvq, const struct vha_chain *c)
 		return ret;
 	vha_net_stat_add(VHA_NET_STAT_TX_PACKETS, 1);
 	vha_net_stat_add(VHA_NET_STAT_TX_BYTES, len);
+	vha_vq_count(&nvq->vq, 1, len);
 	return 0;
 }
 
@@ -49,6 +50,7 @@ static int tx_flush(struct vha_net_vq *nvq)
 static int drop(struct vha_net_vq *nvq, const struct vha_chain *c)
 {
 	vha_net_stat_add(VHA_NET_STAT_TX_DROPPED, 1);
+	vha_vq_count_dropped(&nvq->vq, 1);
 	return vha_net_add_used(nvq, c->id, c->ndesc, 0);
 }
 
@@ -90,6 +92,8 @@ static int tx_alone(struct vha_net_vq *nvq, const struct vha_chain *c)
 		return wait_writable(nvq, c);
 	if (ret == -EINVAL)	/* tun refused its virtio-net header */
 		vha_net_stat_add(VHA_NET_STAT_TX_BAD_HEADER, 1);
+	else if (ret)
+		vha_vq_count_backend_error(&nvq->vq);
 	if (ret)
 		return drop(nvq, c);
 	return vha_net_add_used(nvq, c->id, c->ndesc, 0);

@@ -185,10 +185,13 @@ void vha_net_txq_flush(struct vha_net_vq *nvq)
 	if (ret < 0) {
 		free_batch(txq);
 		vha_net_stat_add(VHA_NET_STAT_TX_DROPPED, txq->n);
+		vha_vq_count_dropped(&nvq->vq, txq->n);
+		vha_vq_count_backend_error(&nvq->vq);
 	} else {
 		vha_net_stat_add(VHA_NET_STAT_TX_PACKETS, txq->n);
 		vha_net_stat_add(VHA_NET_STAT_TX_BYTES, bytes);
 		vha_net_stat_add(VHA_NET_STAT_TX_BATCHES, 1);
+		vha_vq_count(&nvq->vq, txq->n, bytes);
 	}
 	txq->n = 0;
 }

@@ -123,6 +123,7 @@ static void handle_kick(struct vha_work *work)
 		}
 		if (consume(vq, &c))
 			break;
+		vha_vq_count(vq, 1, c.out_bytes + c.in_bytes);
 		bytes += c.out_bytes + c.in_bytes;
 		if (vha_vq_exceeds_weight(vq, ++pkts, bytes))
 			break;

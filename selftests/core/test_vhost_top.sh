@@ -130,6 +130,8 @@ check "queue 0, which carries the traffic, has a packet and byte rate above zero
 	'r = q[0]["rates"]; print(r); assert r["packets_per_s"] > 0 and r["bytes_per_s"] >= 1500 * r["packets_per_s"] * 0.99, r'
 check "idle queue 1 has no packets (if listed), queue 0 a worker with a pid" \
 	'assert 1 not in q or q[1]["rates"]["packets_per_s"] == 0, q.get(1); c = q[0]["counters"]; assert c["worker_pid"] > 0, c'
+check "queue 0's raw counters: chains equal packets (the test device's unit), kicks counted, no error, not broken" \
+	'c = q[0]["counters"]; assert c["chains"] == c["packets"] > 0 and c["kicks"] > 0 and c["errors"] == 0 and c["broken"] == 0, c'
 
 "$top" --once --interval 0.5 > "$work/top.txt" 2>&1
 if awk -v dev="$dev" 'NR == 4 && $1 == dev && $4 == 0 && $5 > 0 { found = 1 } END { exit !found }' "$work/top.txt"; then

@@ -16,7 +16,14 @@ $(CORE_HOSTILE_TEST): selftests/core/hostile_test.c $(CORE_LIB) $(VT_LIB_SRCS) $
 	@mkdir -p $(@D)
 	$(CC) $(VT_CFLAGS) -Iselftests/core -o $@ $(filter %.c,$^) -lpthread
 
-USER_TARGETS += $(CORE_TEST) $(CORE_HOSTILE_TEST)
+# The per-device, per-queue counters in debugfs.
+CORE_COUNTERS_TEST := $(OUT)/bin/vha-core-counters-test
+
+$(CORE_COUNTERS_TEST): selftests/core/vq_counters_test.c $(CORE_LIB) $(VT_LIB_SRCS) $(VT_LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(VT_CFLAGS) -Iselftests/core -o $@ $(filter %.c,$^)
+
+USER_TARGETS += $(CORE_TEST) $(CORE_HOSTILE_TEST) $(CORE_COUNTERS_TEST)
 
 # Linux's own tools/virtio/virtio_test, an independent driver for
 # /dev/vhost-test, built from Debian's linux-source.

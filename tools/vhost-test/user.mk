@@ -5,8 +5,10 @@
 
 VT_DIR := tools/vhost-test
 VT_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(VT_DIR) -Iinclude
-VT_LIB_SRCS := $(VT_DIR)/vhost_client.c $(VT_DIR)/vring_driver.c
+VT_LIB_SRCS := $(VT_DIR)/vhost_client.c $(VT_DIR)/vring_driver.c \
+	$(VT_DIR)/vq_counters.c
 VT_LIB_HDRS := $(VT_DIR)/vhost_client.h $(VT_DIR)/vring_driver.h \
+	$(VT_DIR)/vq_counters.h \
 	include/uapi/linux/vhost_accel.h
 # The virtio-blk driver on top of it, for /dev/vhost-blk.
 VT_BLK_SRCS := $(VT_DIR)/blk_client.c

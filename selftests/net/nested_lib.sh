@@ -464,3 +464,45 @@ nested_show() {
 nested_died() {
 	grep -aqE "$nested_panic_re" "$nested_dir/$1.txt" 2>/dev/null
 }
+
+# nested_qmp SOCKET COMMAND...: each COMMAND (a QMP JSON object, e.g.
+# '{"execute": "query-status"}') on the QMP unix socket of a QEMU started
+# with "-qmp unix:SOCKET,server=on,wait=off"; prints each reply's "return"
+# (or its "error") as one line of JSON, skips asynchronous events. Status
+# 1 if a command failed, 2 if QEMU could not be reached or hung up.
+nested_qmp() {
+	/usr/bin/python3 - "$@" <<'EOF2'
+import json, socket, sys
+
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+try:
+    s.connect(sys.argv[1])
+except OSError as e:
+    print("qmp: %s: %s" % (sys.argv[1], e))
+    sys.exit(2)
+f = s.makefile("rw")
+
+def reply():
+    while True:
+        line = f.readline()
+        if not line:
+            print("qmp: QEMU hung up")
+            sys.exit(2)
+        m = json.loads(line)
+        if "event" not in m:
+            return m
+
+reply()
+rc = 0
+for i, cmd in enumerate(['{"execute": "qmp_capabilities"}'] + sys.argv[2:]):
+    f.write(cmd + "\n")
+    f.flush()
+    m = reply()
+    if "error" in m:
+        rc = 1
+    if i:
+        print(json.dumps(m.get("return", m)))
+sys.exit(rc)
+EOF2
+}

@@ -44,7 +44,10 @@
 #    (packed: avail and used wrap counters, bits 15 and 31, included);
 #    packed: the position has nothing in flight (used half == avail half).
 #    For blk the same between daemon A's and daemon B's /dev/vhost-blk,
-#    and through vhost-user (the daemons' logs).
+#    and through vhost-user (the daemons' logs);
+#  - dirty logging was in use: the core's log_addr() (kprobe, counted by a
+#    hist trigger per worker thread) ran in the source QEMU's vhost_net
+#    worker and in daemon A's vhost_blk worker during the migration.
 # A nested guest whose own kernel dies (the emulated SVM: README, Test VM)
 # is run once more, saying so; a second death fails. Prints TAP.
 set -u
@@ -225,20 +228,32 @@ probes_on() {
 		echo "p:vhamig/setbase vha_ring_set_base base=%si:x32"
 	} >> "$tr/kprobe_events" || return 1
 	echo "cmd == $SET_BASE || cmd == $GET_BASE" > "$tr/events/vhamig/vring/filter"
+	# dirty logging: the core's log_addr() runs only while a device logs
+	# (buffers it wrote: net RX, blk data and status); counted per worker
+	# thread (vhost-<owner pid>) by a hist trigger, nothing recorded
+	if grep -qE ' t log_addr.\[vhost_accel\]' /proc/kallsyms &&
+	   echo "p:vhamig/logaddr vhost_accel:log_addr" >> "$tr/kprobe_events"; then
+		echo "hist:keys=common_pid.execname" > "$tr/events/vhamig/logaddr/trigger"
+	fi
 	echo 1 > "$tr/options/record-tgid"
 	echo 2048 > "$tr/buffer_size_kb"
 	echo > "$tr/trace"
-	echo 1 > "$tr/events/vhamig/enable"
+	for e in vring getbase setbase; do
+		echo 1 > "$tr/events/vhamig/$e/enable"
+	done
 	echo 1 > "$tr/tracing_on"
 }
 
 probes_off() {
 	[ -d "$tr/events/vhamig" ] || return 0
 	echo 0 > "$tr/events/vhamig/enable"
+	[ -d "$tr/events/vhamig/logaddr" ] &&
+		echo "!hist:keys=common_pid.execname" > "$tr/events/vhamig/logaddr/trigger"
 	{
 		echo "-:vhamig/vring"
 		echo "-:vhamig/getbase"
 		echo "-:vhamig/setbase"
+		[ -d "$tr/events/vhamig/logaddr" ] && echo "-:vhamig/logaddr"
 	} >> "$tr/kprobe_events"
 	echo 0 > "$tr/options/record-tgid"
 }
@@ -284,6 +299,13 @@ base_of() { bases "$1" | awk -v k="$2" -v t="$3" -v q="$4" '$1 == k && $2 == t &
 
 # ksets TRACE TGID: the bases the process's rings were started at, sorted.
 ksets() { bases "$1" | awk -v t="$2" '$1 == "KSET" && $2 == t { print $3 }' | sort | tr '\n' ' '; }
+
+# logged MODE PID: log_addr() calls by the worker(s) of PID's devices
+# (threads named vhost-PID), from the hist trigger.
+logged() {
+	awk -v w="vhost-$2" '/hitcount:/ && $3 == w { n += $NF } END { print n + 0 }' \
+		"$nested_dir/$1.loghist"
+}
 
 # packed_str VALUE: a packed base spelled out.
 packed_str() {
@@ -435,6 +457,7 @@ run_once() {
 	iperf_pid=""
 	echo 0 > "$tr/tracing_on"
 	cp "$tr/trace" "$trace"
+	cat "$tr/events/vhamig/logaddr/hist" > "$nested_dir/$m.loghist" 2>/dev/null
 	probes_off
 	taps_del
 	nested_show "$src"
@@ -475,6 +498,17 @@ run_once() {
 		grep -q "NESTED-FIO-WRITE ok" "$nested_dir/$m-src.txt" "$nested_dir/$dst.txt"
 	tap_check "$m: fio's verify-only pass over all 16 MiB, on the destination" \
 		test "$(nested_get "$dst" FIO-VERIFY | cut -d' ' -f1)" = ok
+
+	# dirty logging while the migration ran
+	if [ -s "$nested_dir/$m.loghist" ]; then
+		s=$(logged "$m" "$(nested_pid "$src")") g=$(logged "$m" "$daemon_a")
+		tap_check "$m: the source's vhost_net worker logged the guest memory it wrote while the migration ran ($s log_addr calls)" \
+			test "$s" -gt 0
+		tap_check "$m: daemon A's vhost_blk worker did too ($g log_addr calls)" \
+			test "$g" -gt 0
+	else
+		tap_skip "no log_addr in vhost_accel (inlined?)" "$m: the source's devices logged dirty memory"
+	fi
 
 	# the ring state, from the kprobes
 	bases "$trace" | sed "s/^/# $m: ring base: /"

@@ -35,7 +35,8 @@
 #    after the switch) runs on the destination and passes;
 #  - our devices run on the destination: its QEMU holds /dev/vhost-net,
 #    its net debugfs queues (/sys/kernel/debug/vhost-accel/<pid>-net-*)
-#    and daemon B's blk queue count packets after the switch;
+#    and daemon B's blk queue count packets after the switch, with no
+#    ring error, dropped frame or broken ring;
 #  - the ring state: kprobes on vhost_accel (vha_vring_ioctl: the
 #    SET/GET_VRING_BASE argument from user memory; vha_ring_get_base's
 #    return; vha_ring_set_base's argument) show the source's
@@ -328,6 +329,21 @@ vq_field() {
 	echo "$s"
 }
 
+# dst_errors PID: errors err_backend dropped broken of PID's net queues
+# and of daemon B's blk queue, summed per device.
+dst_errors() {
+	local k
+
+	printf 'net'
+	for k in errors err_backend dropped broken; do
+		printf ' %d' $(($(vq_field "$1" net 0 $k) + $(vq_field "$1" net 1 $k)))
+	done
+	printf ', blk'
+	for k in errors err_backend dropped broken; do
+		printf ' %d' "$(vq_field "$daemon_b" blk 0 $k)"
+	done
+}
+
 net_pkts() { echo $(($(vq_field "$1" net 0 packets) + $(vq_field "$1" net 1 packets))); }
 
 # iperf_after LOG T ROLE: the VM's iperf3 server's 1 s intervals of ROLE
@@ -362,7 +378,10 @@ wait_console() {
 migrate() {
 	local name=$1 st=""
 
+	# a slower machine than ours: auto-converge throttles the guest's vCPU
+	# if its memory is dirtied faster than it is sent
 	qmp "$name-src" \
+		'{"execute": "migrate-set-capabilities", "arguments": {"capabilities": [{"capability": "auto-converge", "state": true}]}}' \
 		'{"execute": "migrate-set-parameters", "arguments": {"downtime-limit": 1000, "max-bandwidth": 1073741824}}' \
 		"{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:$port\"}}" \
 		> "$nested_dir/$name.migrate" 2>&1 || { echo "refused"; return; }
@@ -378,18 +397,28 @@ migrate() {
 
 cleanup() {
 	nested_stop_all
-	[ -z "$iperf_pid" ] || kill "$iperf_pid" 2>/dev/null
+	run_end
 	for p in $daemon_a $daemon_b; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	probes_off
-	taps_del
 	ip link del vhmbr 2>/dev/null
 	blk_cleanup
 }
 
 # --- one migration -----------------------------------------------------
+
+# run_end: what a run leaves behind, on every path: the iperf3 server,
+# the kprobes, the taps and the bridge's address.
+run_end() {
+	if [ -n "$iperf_pid" ]; then
+		kill "$iperf_pid" 2>/dev/null
+		wait "$iperf_pid" 2>/dev/null
+		iperf_pid=""
+	fi
+	probes_off
+	taps_del
+}
 
 # died_retry NAME TRY: with TRY "retry", did either guest's kernel die?
 died_retry() {
@@ -410,7 +439,7 @@ died_retry() {
 run_once() {
 	local m=$1 src=$1-src dst=$1-dst t_mig t_done st fds pkt0 pkt1 pkt2
 	local bpk0 bpk1 rc_src rc_dst la lb sg ds g s k q feat want_bit=0 v want
-	local la_get lb_set
+	local la_get lb_set derr
 	local trace=$nested_dir/$1.trace srv=$nested_dir/$1.iperf-server
 
 	[ "$m" = packed ] && want_bit=1
@@ -423,6 +452,7 @@ run_once() {
 	mig_qemu "$src" "$m" vhmsrc "$nested_dir/a.sock"
 	if ! nested_wait_ready "$src"; then
 		nested_wait_exit "$src"
+		run_end
 		nested_show "$src"
 		died_retry "$m" "$2" && return 1
 		tap_not_ok "$m: the nested guest booted ($(nested_elapsed "$src")s)"
@@ -442,6 +472,7 @@ run_once() {
 	fds=$(nested_vhost_fds "$dst")
 	pkt1=$(net_pkts "$(nested_pid "$dst")")
 	bpk1=$(vq_field "$daemon_b" blk 0 packets)
+	derr=$(dst_errors "$(nested_pid "$dst")")
 	sg=$(qmp "$src" '{"execute": "query-status"}' | json_str status)
 	qmp "$src" '{"execute": "quit"}' > /dev/null 2>&1
 	nested_wait_exit "$src" > /dev/null
@@ -452,14 +483,10 @@ run_once() {
 	bpk1=$(vq_field "$daemon_b" blk 0 packets)
 	nested_wait_exit "$dst"
 	rc_dst=$?
-	kill "$iperf_pid" 2>/dev/null
-	wait "$iperf_pid" 2>/dev/null
-	iperf_pid=""
 	echo 0 > "$tr/tracing_on"
 	cp "$tr/trace" "$trace"
 	cat "$tr/events/vhamig/logaddr/hist" > "$nested_dir/$m.loghist" 2>/dev/null
-	probes_off
-	taps_del
+	run_end
 	nested_show "$src"
 	tap_diag "--- $m: the destination's console from the switch on:"
 	nested_show "$dst"
@@ -479,6 +506,8 @@ run_once() {
 		test "$pkt1" -gt 0 -a "$pkt2" -gt "$pkt1"
 	tap_check "$m: daemon B's /dev/vhost-blk queue counts requests after the switch ($bpk0, then $bpk1)" \
 		test "$bpk0" -gt 0 -a "$bpk1" -gt "$bpk0"
+	tap_check "$m: no ring error, dropped frame or broken ring on the destination's queues after the switch ($derr)" \
+		test "$derr" = "net 0 0 0 0, blk 0 0 0 0"
 	tap_check "$m: the guest ran to its end on the destination (QEMU status $rc_dst)" \
 		grep -q NESTED-DONE "$nested_dir/$dst.txt"
 	# the features files list bit 0 first: bit 34 is character 35

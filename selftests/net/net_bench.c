@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vha-net-bench: speed of whatever module answers /dev/vhost-net (ours or
- * the distribution's), driven as a guest would drive it (tools/vhost-test).
+ * the distribution's), driven as a guest would drive it (tools/vhost-test),
+ * or (-b user) of vnet_user (tools/vnet-user), a userspace device on the
+ * same rings and the same tap doing what QEMU does with vhost=off.
  *
- *   vha-net-bench [-r split|packed] [-t SECONDS] [-m tx,rx,lat]
+ *   vha-net-bench [-b vhost|user] [-r split|packed] [-t SECONDS]
+ *                 [-m tx,rx,lat]
  *
  *   guest rings <-> /dev/vhost-net <-> tap fd | tap netdev <-> AF_PACKET
+ *   guest rings <-> vnet_user threads (writev/readv) <-> tap fd | ...
+ *
+ * With -b user no /dev/vhost-net is opened: the rings live in this
+ * process's memory as before, and vnet_user's two threads (RX, TX), woken
+ * by the same kick eventfds, serve them and write the same call eventfds.
  *
  * Metrics, each on a fresh tap and a fresh device, ring of 256 entries,
  * VERSION_1 + MRG_RXBUF + EVENT_IDX, one descriptor per packet (header and
@@ -34,8 +42,9 @@
  *           sees it in its RX ring.
  *
  * tx_pps and rx_pps also report the device's own cost: the CPU time its
- * worker thread (the kthread "vhost-<our pid>", named so by both modules)
- * ran during the measurement, per packet (tx_cpu_ns, rx_cpu_ns; from
+ * worker thread (the kthread "vhost-<our pid>", named so by both modules;
+ * with -b user vnet_user's two threads together) ran during the
+ * measurement, per packet (tx_cpu_ns, rx_cpu_ns; from
  * /proc/<tid>/schedstat). Packets/s are paced by whichever side is slower,
  * often this program, and swing with the host's load; CPU time per packet
  * is what the device's code costs, and it is steadier.
@@ -62,6 +71,7 @@
 #include <linux/virtio_net.h>
 
 #include "net_lib.h"
+#include "vnet_user.h"
 
 enum {
 	NB_TAP_HLEN = 12,
@@ -79,13 +89,15 @@ struct bench {
 	struct nt_guest g;
 	const char *ring;
 	bool gso;		/* TX of 64 KB TCP frames: big buffers */
-	int worker;		/* the device's worker thread, 0 if not found */
-	double cpu_ns;		/* its CPU time per packet, < 0 if unknown */
+	struct vnet_user *vu;	/* -b user: the device, else NULL */
+	int worker[2];		/* the device's threads, worker[0] 0 if none */
+	double cpu_ns;		/* their CPU time per packet, < 0 if unknown */
 };
 
 static uint8_t frame[NT_MAX_FRAME], got[NT_MAX_FRAME];
 static double samples[NB_MAX_SAMPLES];
 static int failures;
+static bool user;		/* -b user */
 /* Notifications each way during a point: kicks we sent, calls we slept on. */
 static unsigned long kicks, sleeps;
 
@@ -160,15 +172,24 @@ static int find_worker(void)
 	return tid;
 }
 
-/* CPU time the worker has run, in ns (schedstat's first field), or -1. */
+/* CPU time the device's threads ran, in ns (schedstat's first field), or -1. */
 static long long worker_ns(const struct bench *b)
 {
+	long long ns, sum = 0;
 	char path[64];
+	int i;
 
-	if (!b->worker)
+	if (!b->worker[0])
 		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", b->worker);
-	return read_number(path);
+	for (i = 0; i < 2 && b->worker[i]; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/schedstat",
+			 b->worker[i]);
+		ns = read_number(path);
+		if (ns < 0)
+			return -1;
+		sum += ns;
+	}
+	return sum;
 }
 
 /* Worker CPU per packet since @ns0 (from worker_ns()) into b->cpu_ns. */
@@ -179,6 +200,57 @@ static void worker_cost(struct bench *b, long long ns0, double pkts)
 	b->cpu_ns = ns0 >= 0 && ns1 >= ns0 && pkts > 0 ? (ns1 - ns0) / pkts : -1;
 }
 
+/*
+ * -b user: vnet_user on the guest's rings and the tap, with the features
+ * the guest has (as QEMU's virtio-net offers them over vhost=off).
+ */
+static int user_start(struct bench *b)
+{
+	struct vha_vt *vt = &b->g.vt;
+	struct vnet_user_region mem = { vt->gpa, vt->size, vt->mem };
+	struct vnet_user_cfg cfg = {
+		.regions = &mem, .nregions = 1,
+		.packed = b->g.features & (1ULL << VIRTIO_F_RING_PACKED),
+		.event_idx = true, .indirect = true,
+		.mrg_rxbuf = b->g.features & (1ULL << VIRTIO_NET_F_MRG_RXBUF),
+		.hdr_len = b->g.hlen, .tap = b->tap.fd[0],
+	};
+	struct vha_drv *drv;
+	unsigned int q;
+	int ret;
+
+	for (q = 0; q < VNET_USER_QUEUES; q++) {
+		drv = &vt->vq[q].drv;
+		cfg.q[q] = (struct vnet_user_queue){
+			.desc = vha_vt_hva(vt, drv->desc),
+			.avail = vha_vt_hva(vt, drv->avail),
+			.used = vha_vt_hva(vt, drv->used),
+			.num = drv->cfg.num, .kick = vt->vq[q].kick,
+			.call = vt->vq[q].call,
+		};
+	}
+	ret = vnet_user_start(&b->vu, &cfg);
+	if (ret)
+		return ret;
+	b->worker[0] = vnet_user_tid(b->vu, VNET_USER_RX);
+	b->worker[1] = vnet_user_tid(b->vu, VNET_USER_TX);
+	return 0;
+}
+
+static int backend_set(struct bench *b)
+{
+	int ret;
+
+	if (user)
+		return user_start(b);
+	ret = nt_set_backend(&b->g, NT_RX, b->tap.fd[0]);
+	if (!ret)
+		ret = nt_set_backend(&b->g, NT_TX, b->tap.fd[0]);
+	if (!ret)
+		b->worker[0] = find_worker();
+	return ret;
+}
+
 static int bench_open(struct bench *b, bool packed)
 {
 	struct nt_cfg cfg;
@@ -186,6 +258,7 @@ static int bench_open(struct bench *b, bool packed)
 
 	nt_default_cfg(&cfg);
 	cfg.packed = packed;
+	cfg.no_device = user;
 	if (b->gso) {
 		cfg.num = NB_GSO_RING;
 		cfg.tx_bufsz = NB_GSO_BUF;
@@ -198,21 +271,54 @@ static int bench_open(struct bench *b, bool packed)
 		nt_tap_close(&b->tap);
 		return ret;
 	}
-	ret = nt_set_backend(&b->g, NT_RX, b->tap.fd[0]);
-	if (!ret)
-		ret = nt_set_backend(&b->g, NT_TX, b->tap.fd[0]);
+	ret = backend_set(b);
 	if (ret) {
 		nt_guest_close(&b->g);
 		nt_tap_close(&b->tap);
 		return ret;
 	}
-	b->worker = find_worker();
 	b->cpu_ns = -1;
 	return 0;
 }
 
-static void bench_close(struct bench *b)
+/* -b user: what vnet_user did per packet, and why a queue stopped. */
+static void user_report(const struct bench *b, const char *metric,
+			size_t len)
 {
+	static const char *const qname[] = { "rx", "tx" };
+	struct vnet_user_stats st;
+	const char *why;
+	unsigned int q;
+	double n;
+
+	for (q = 0; q < VNET_USER_QUEUES; q++) {
+		vnet_user_stats(b->vu, q, &st);
+		n = st.packets ? st.packets : 1;
+		if (st.packets || st.dropped || st.bad_chains)
+			printf("# user %s %zu %s %s: %llu packets, %llu dropped, %llu bad chains; per packet %.3f wake-ups, %.3f kicks, %.3f used batches, %.3f calls\n",
+			       metric, len, b->ring, qname[q],
+			       (unsigned long long)st.packets,
+			       (unsigned long long)st.dropped,
+			       (unsigned long long)st.bad_chains,
+			       st.wakeups / n, st.kicks / n, st.batches / n,
+			       st.calls / n);
+		why = vnet_user_failure(b->vu, q);
+		if (why) {
+			printf("# error metric=%s size=%zu ring=%s: vnet_user %s queue: %s\n",
+			       metric, len, b->ring, qname[q], why);
+			failures++;
+		}
+	}
+}
+
+/* vnet_user first: its threads use the memory nt_guest_close() unmaps. */
+static void bench_close(struct bench *b, const char *metric, size_t len)
+{
+	if (b->vu) {
+		user_report(b, metric, len);
+		vnet_user_stop(b->vu);
+		b->vu = NULL;
+	}
 	nt_guest_close(&b->g);
 	nt_tap_close(&b->tap);
 }
@@ -584,7 +690,7 @@ static void point(bool packed, const char *metric, const char *cost,
 	kicks = 0;
 	sleeps = 0;
 	ret = fn(&b, len, secs, &v);
-	bench_close(&b);
+	bench_close(&b, metric, len);
 	printf("# %s %zu %s: %lu kicks sent, %lu sleeps on a call\n", metric,
 	       len, b.ring, kicks, sleeps);
 	if (ret) {
@@ -600,14 +706,14 @@ static void point(bool packed, const char *metric, const char *cost,
 		       len, b.ring, b.cpu_ns);
 	else if (cost)
 		printf("# no worker CPU time for %s (worker thread %d)\n",
-		       cost, b.worker);
+		       cost, b.worker[0]);
 	fflush(stdout);
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"Usage: vha-net-bench [-r split|packed] [-t seconds] [-m tx,rx,lat]\n");
+		"Usage: vha-net-bench [-b vhost|user] [-r split|packed] [-t seconds] [-m tx,rx,lat]\n");
 	exit(2);
 }
 
@@ -618,8 +724,12 @@ int main(int argc, char **argv)
 	double secs = 2;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:t:m:")) != -1) {
-		if (opt == 'r' && !strcmp(optarg, "packed"))
+	while ((opt = getopt(argc, argv, "b:r:t:m:")) != -1) {
+		if (opt == 'b' && !strcmp(optarg, "user"))
+			user = true;
+		else if (opt == 'b' && strcmp(optarg, "vhost"))
+			usage();
+		else if (opt == 'r' && !strcmp(optarg, "packed"))
 			packed = true;
 		else if (opt == 'r' && strcmp(optarg, "split"))
 			usage();
@@ -627,7 +737,7 @@ int main(int argc, char **argv)
 			secs = atof(optarg);
 		else if (opt == 'm')
 			metrics = optarg;
-		else if (opt != 'r')
+		else if (opt != 'r' && opt != 'b')
 			usage();
 	}
 	if (secs <= 0 || secs > 600)

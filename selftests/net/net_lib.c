@@ -318,7 +318,8 @@ int nt_guest_open(struct nt_guest *g, const struct nt_cfg *cfg)
 	int ret;
 
 	memset(g, 0, sizeof(*g));
-	ret = vha_vt_open(&g->vt, "/dev/vhost-net", 0x100000, mem);
+	ret = vha_vt_open(&g->vt, cfg->no_device ? NULL : "/dev/vhost-net",
+			  0x100000, mem);
 	if (ret)
 		return ret;
 	if (cfg->v1)

@@ -56,6 +56,7 @@ struct nt_cfg {
 	uint32_t rx_bufsz;
 	uint32_t tx_bufsz;
 	bool avail_half_base;		/* packed base as DPDK sets it */
+	bool no_device;			/* rings only: a userspace device */
 };
 
 /* Tap: name, fd per queue, packet socket. */

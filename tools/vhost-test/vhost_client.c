@@ -37,8 +37,8 @@ int vha_vt_open(struct vha_vt *t, const char *path, uint64_t gpa,
 	t->gpa = gpa;
 	t->size = size;
 	t->brk = gpa;
-	t->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (t->fd < 0)
+	t->fd = path ? open(path, O_RDWR | O_CLOEXEC) : -1;
+	if (path && t->fd < 0)
 		return -errno;
 	t->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -46,6 +46,8 @@ int vha_vt_open(struct vha_vt *t, const char *path, uint64_t gpa,
 		ret = -errno;
 		goto err_close;
 	}
+	if (!path)	/* no device: a userspace one serves the rings */
+		return 0;
 	if (ioctl(t->fd, VHOST_SET_OWNER, NULL)) {
 		ret = -errno;
 		goto err_unmap;
@@ -57,7 +59,8 @@ int vha_vt_open(struct vha_vt *t, const char *path, uint64_t gpa,
 err_unmap:
 	munmap(t->mem, size);
 err_close:
-	close(t->fd);
+	if (t->fd >= 0)
+		close(t->fd);
 	t->fd = -1;
 	return ret;
 }
@@ -109,7 +112,7 @@ uint64_t vha_vt_hva(struct vha_vt *t, uint64_t gpa)
 
 int vha_vt_set_features(struct vha_vt *t, uint64_t features)
 {
-	if (ioctl(t->fd, VHOST_SET_FEATURES, &features))
+	if (t->fd >= 0 && ioctl(t->fd, VHOST_SET_FEATURES, &features))
 		return -errno;
 	t->features = features;
 	return 0;
@@ -130,6 +133,8 @@ static int configure(struct vha_vt *t, unsigned int idx, bool avail_half)
 	struct vhost_vring_addr a = { .index = idx };
 	int ret;
 
+	if (t->fd < 0)
+		return 0;
 	s.num = vq->drv.cfg.num;
 	if (ioctl(t->fd, VHOST_SET_VRING_NUM, &s))
 		return -errno;

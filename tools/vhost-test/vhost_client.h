@@ -46,7 +46,11 @@ struct vha_vt_ring {
 	bool avail_half_base;
 };
 
-/* Open @path, SET_OWNER, map @size bytes at guest @gpa, SET_MEM_TABLE. */
+/*
+ * Open @path, SET_OWNER, map @size bytes at guest @gpa, SET_MEM_TABLE.
+ * @path NULL: no device (fd -1), only the memory and, later, the rings,
+ * for a device in userspace; no ioctl is made.
+ */
 int vha_vt_open(struct vha_vt *t, const char *path, uint64_t gpa,
 		uint64_t size);
 void vha_vt_close(struct vha_vt *t);

@@ -12,6 +12,7 @@
 #   make W=1 / C=2     extra warnings / sparse on the modules
 #   make checkpatch    the kernel's checkpatch.pl on our files
 #   make bench-net     vhost_net vs the distribution's, in one VM boot
+#   make bench-ab A=rev [B=rev]  our vhost_net at two git revisions, one VM boot
 #   make bench-blk     vhost_blk vs a userspace io_uring device vs fio
 #   make bench-fairness  one device flooding beside another owner's (VM)
 #   make deb           Debian packages (dkms + tools) in build/deb, lintian-checked
@@ -27,7 +28,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check check-flavours demo bench bench-net bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall deb
+.PHONY: all modules user check check-flavours demo bench bench-net bench-ab bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall deb
 
 all: modules user
 
@@ -93,6 +94,11 @@ bench-net: all
 # vhost_blk against blk_uring (userspace, io_uring) and fio on the backend.
 bench-blk: all
 	./selftests/vm/run.sh --kernel distro -- selftests/blk/bench_blk.sh
+
+# Our vhost_net at git revision A against B (default: the working tree),
+# in one VM boot: what a change bought or cost.
+bench-ab:
+	./scripts/bench-ab.sh $(A) $(B)
 
 # A device saturating its queues beside another owner's device: the
 # victim's throughput and latency together/alone, ours and Debian's.

@@ -156,17 +156,6 @@ static bool backend_has(int befd, uint64_t pos, const void *want,
 	return ok;
 }
 
-/* Queue @q's @key in this process's newest blk device's counters. */
-static long long vq_count(unsigned int q, const char *key)
-{
-	char dir[512], vq[16];
-
-	if (vha_counters_dir(getpid(), "blk", dir, sizeof(dir)) <= 0)
-		return -1;
-	snprintf(vq, sizeof(vq), "vq%u", q);
-	return vha_counter(dir, vq, key);
-}
-
 /* ---- rw ---- */
 
 /*
@@ -251,14 +240,14 @@ static void test_rw(bool packed)
 				  i * 1000),
 		       "rw: 24 writes read back through the device and from the backend: %s",
 		       layouts[i].what);
-	result(vq_count(0, "packets") == 2 * 24 * ARRAY_SIZE(layouts) &&
-	       vq_count(0, "chains") == vq_count(0, "packets") &&
-	       vq_count(0, "errors") == 0 && vq_count(0, "inflight") == 0 &&
-	       vq_count(1, "packets") == 0,
+	result(vha_vq_count(getpid(), "blk", 0, "packets") == 2 * 24 * ARRAY_SIZE(layouts) &&
+	       vha_vq_count(getpid(), "blk", 0, "chains") == vha_vq_count(getpid(), "blk", 0, "packets") &&
+	       vha_vq_count(getpid(), "blk", 0, "errors") == 0 && vha_vq_count(getpid(), "blk", 0, "inflight") == 0 &&
+	       vha_vq_count(getpid(), "blk", 1, "packets") == 0,
 	       "rw: queue 0 counted %lld requests in %lld chains, %lld errors, %lld in flight (queue 1: %lld)",
-	       vq_count(0, "packets"), vq_count(0, "chains"),
-	       vq_count(0, "errors"), vq_count(0, "inflight"),
-	       vq_count(1, "packets"));
+	       vha_vq_count(getpid(), "blk", 0, "packets"), vha_vq_count(getpid(), "blk", 0, "chains"),
+	       vha_vq_count(getpid(), "blk", 0, "errors"), vha_vq_count(getpid(), "blk", 0, "inflight"),
+	       vha_vq_count(getpid(), "blk", 1, "packets"));
 	env_close(&d, befd);
 }
 
@@ -1214,11 +1203,11 @@ static void test_ioerr(bool packed)
 	       vbk_io(&d, 0, VIRTIO_BLK_T_IN, 64, buf, 4096) ==
 	       VIRTIO_BLK_S_OK,
 	       "ioerr: the requests after it, elsewhere, are OK");
-	result(vq_count(0, "err_backend") == 2 && vq_count(0, "packets") == 4 &&
-	       vq_count(0, "bytes") == 2 * 4096 && vq_count(0, "errors") == 0,
+	result(vha_vq_count(getpid(), "blk", 0, "err_backend") == 2 && vha_vq_count(getpid(), "blk", 0, "packets") == 4 &&
+	       vha_vq_count(getpid(), "blk", 0, "bytes") == 2 * 4096 && vha_vq_count(getpid(), "blk", 0, "errors") == 0,
 	       "ioerr: queue 0 counted %lld backend errors, %lld requests, %lld bytes done, %lld ring errors",
-	       vq_count(0, "err_backend"), vq_count(0, "packets"),
-	       vq_count(0, "bytes"), vq_count(0, "errors"));
+	       vha_vq_count(getpid(), "blk", 0, "err_backend"), vha_vq_count(getpid(), "blk", 0, "packets"),
+	       vha_vq_count(getpid(), "blk", 0, "bytes"), vha_vq_count(getpid(), "blk", 0, "errors"));
 	env_close(&d, befd);
 }
 

@@ -234,17 +234,6 @@ static int vioctl(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg) ? -errno : 0;
 }
 
-/* Queue @idx's @key in this process's newest net device's counters. */
-static long long vq_count(unsigned int idx, const char *key)
-{
-	char dir[512], vq[16];
-
-	if (vha_counters_dir(getpid(), "net", dir, sizeof(dir)) <= 0)
-		return -1;
-	snprintf(vq, sizeof(vq), "vq%u", idx);
-	return vha_counter(dir, vq, key);
-}
-
 static void test_ioctl(bool packed)
 {
 	struct vhost_vring_file b = { .index = 0, .fd = -1 };
@@ -322,14 +311,14 @@ static void test_tx(bool packed)
 	       nt_stat("tx_batches") - batches < 300,
 	       "tx: counted by our module, several packets per sendmsg (%lld packets, %lld sendmsg)",
 	       nt_stat("tx_packets") - pkts, nt_stat("tx_batches") - batches);
-	result(vq_count(NT_TX, "packets") == 300 &&
-	       vq_count(NT_TX, "chains") == 300 &&
-	       vq_count(NT_TX, "dropped") == 0 &&
-	       vq_count(NT_TX, "errors") == 0 &&
-	       vq_count(NT_RX, "packets") == 0,
+	result(vha_vq_count(getpid(), "net", NT_TX, "packets") == 300 &&
+	       vha_vq_count(getpid(), "net", NT_TX, "chains") == 300 &&
+	       vha_vq_count(getpid(), "net", NT_TX, "dropped") == 0 &&
+	       vha_vq_count(getpid(), "net", NT_TX, "errors") == 0 &&
+	       vha_vq_count(getpid(), "net", NT_RX, "packets") == 0,
 	       "tx: the TX queue's own counters: %lld packets, %lld chains, %lld dropped (RX queue: %lld packets)",
-	       vq_count(NT_TX, "packets"), vq_count(NT_TX, "chains"),
-	       vq_count(NT_TX, "dropped"), vq_count(NT_RX, "packets"));
+	       vha_vq_count(getpid(), "net", NT_TX, "packets"), vha_vq_count(getpid(), "net", NT_TX, "chains"),
+	       vha_vq_count(getpid(), "net", NT_TX, "dropped"), vha_vq_count(getpid(), "net", NT_RX, "packets"));
 	result(tx_frames(&e, 64, 1514, 1514, 4),
 	       "tx: 64 MTU frames in 5-descriptor chains");
 	env_close(&e);
@@ -496,12 +485,12 @@ static void test_rx(bool packed)
 	result(ok, "rx: 100 frames held back arrive in order once buffers come");
 	result(rx_frames(&e, 300, 60, 1514, 2048),
 	       "rx: 300 frames of 60..1514 bytes, mergeable buffers of 2048");
-	result(vq_count(NT_RX, "packets") == 400 &&
-	       vq_count(NT_RX, "dropped") == 0 &&
-	       vq_count(NT_TX, "packets") == 0,
+	result(vha_vq_count(getpid(), "net", NT_RX, "packets") == 400 &&
+	       vha_vq_count(getpid(), "net", NT_RX, "dropped") == 0 &&
+	       vha_vq_count(getpid(), "net", NT_TX, "packets") == 0,
 	       "rx: the RX queue's own counters: %lld packets, %lld dropped (TX queue: %lld)",
-	       vq_count(NT_RX, "packets"), vq_count(NT_RX, "dropped"),
-	       vq_count(NT_TX, "packets"));
+	       vha_vq_count(getpid(), "net", NT_RX, "packets"), vha_vq_count(getpid(), "net", NT_RX, "dropped"),
+	       vha_vq_count(getpid(), "net", NT_TX, "packets"));
 	env_close(&e);
 
 	/* Mergeable: 256-byte buffers, MTU frames take 6 each. */
@@ -536,10 +525,10 @@ static void test_rx(bool packed)
 	ok = rx_expect(&e, len, 1, 0, NULL);
 	result(ok && nt_stat("rx_dropped") > dropped,
 	       "rx: without MRG_RXBUF a frame larger than a buffer is dropped, the next fits");
-	result(vq_count(NT_RX, "dropped") == 1 &&
-	       vq_count(NT_RX, "packets") == 1,
+	result(vha_vq_count(getpid(), "net", NT_RX, "dropped") == 1 &&
+	       vha_vq_count(getpid(), "net", NT_RX, "packets") == 1,
 	       "rx: and the RX queue counted it: %lld dropped, %lld delivered",
-	       vq_count(NT_RX, "dropped"), vq_count(NT_RX, "packets"));
+	       vha_vq_count(getpid(), "net", NT_RX, "dropped"), vha_vq_count(getpid(), "net", NT_RX, "packets"));
 	env_close(&e);
 }
 

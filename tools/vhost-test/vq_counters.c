@@ -68,3 +68,14 @@ long long vha_counter(const char *dir, const char *file, const char *key)
 	v = strtoll(val, &end, 0);
 	return *end || end == val ? -1 : v;
 }
+
+long long vha_vq_count(pid_t owner, const char *type, unsigned int idx,
+		       const char *key)
+{
+	char dir[512], vq[16];
+
+	if (vha_counters_dir(owner, type, dir, sizeof(dir)) <= 0)
+		return -1;
+	snprintf(vq, sizeof(vq), "vq%u", idx);
+	return vha_counter(dir, vq, key);
+}

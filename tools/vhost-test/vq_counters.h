@@ -20,6 +20,11 @@
 long vha_counters_dir(pid_t owner, const char *type, char *dir, size_t size);
 /* The value of @key in @dir/@file; -1 if the file or the key is missing. */
 long long vha_counter(const char *dir, const char *file, const char *key);
+/*
+ * @key of queue @idx in @owner's newest device of @type; -1 if missing.
+ */
+long long vha_vq_count(pid_t owner, const char *type, unsigned int idx,
+		       const char *key);
 /* The same for a text value, into @val: 0, or -1 if missing. */
 int vha_counter_text(const char *dir, const char *file, const char *key,
 		     char *val, size_t size);

@@ -324,24 +324,51 @@ check_holder() {
 		test "$(holders)" = "$daemon_pid "
 }
 
+# restart_diag NAME WHY: where the nested QEMU's threads wait, the
+# sockets on the daemon's path, and the VM's latest kernel messages.
+restart_diag() {
+	local qpid t
+
+	qpid=$(nested_pid "$1")
+	tap_diag "$1: $2; QEMU $qpid's threads (tid state wchan name):"
+	for t in /proc/"$qpid"/task/*; do
+		tap_diag "  ${t##*/} $(awk '{ print $3 }' "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null) $(cat "$t/comm" 2>/dev/null)"
+		sed -n '1,6s/^/#     /p' "$t/stack" 2>/dev/null
+	done
+	ss -xap 2>/dev/null | grep -F "$sock" | sed 's/^/#   /'
+	dmesg | tail -n 15 | sed 's/^/#   /'
+	tail -n 5 "$(daemon_log)" | sed 's/^/#   daemon: /'
+}
+
 # restart_daemon NAME: kill the daemon under the guest's I/O and start it
 # again; QEMU reconnects.
 restart_daemon() {
-	local old=$daemon_pid w0
+	local old=$daemon_pid w0 t0
 
 	w0=$(stat_of writes)
 	kill -9 "$old"
 	wait "$old" 2>/dev/null
 	tap_diag "$1: daemon $old killed (SIGKILL) after $(($(stat_of writes) - w0)) more writes"
 	tap_check "$1: the killed daemon left no /dev/vhost-blk open" no_holders
+	# the killed daemon's socket: daemon_start then waits for the new one
+	rm -f "$sock"
 	sleep 1
 	if ! daemon_start; then
 		tap_not_ok "$1: the daemon starts again"
 		return
 	fi
 	w0=$(stat_of writes)
-	tap_check "$1: QEMU reconnected to the new daemon (pid $daemon_pid)" \
-		daemon_says "front-end connected" 60
+	t0=$(date +%s)
+	if daemon_says "front-end connected" 300; then
+		t0=$(($(date +%s) - t0))
+		# QEMU retries every second (reconnect=1): a slow reconnect
+		# is the emulated machine standing still; say where QEMU was
+		[ "$t0" -le 20 ] || restart_diag "$1" "QEMU took ${t0}s to reconnect"
+		tap_ok "$1: QEMU reconnected to the new daemon (pid $daemon_pid, after ${t0}s)"
+	else
+		restart_diag "$1" "QEMU did not reconnect in 300s"
+		tap_not_ok "$1: QEMU reconnected to the new daemon (pid $daemon_pid)"
+	fi
 	tap_check "$1: the new daemon runs the rings again" \
 		daemon_says "ring 1 starts" 60
 	sleep 5
@@ -402,7 +429,7 @@ nested_died_retry() {
 # run_full_once NAME DEVICE-OPTS RESTART TRY: one such guest; status 1,
 # before any test point, if TRY is "retry" and the nested kernel died.
 run_full_once() {
-	local name=$1 packed=0 o0 rc feat
+	local name=$1 packed=0 o0 rc feat n0 f0 restart_tap=$nested_dir/$1.restart.tap
 
 	case $2 in *packed=on*) packed=1 ;; esac
 	counters_save "$name"
@@ -416,18 +443,29 @@ run_full_once() {
 		return 0
 	fi
 	check_holder "$name"
+	# the restart's points wait in a file until the guest has ended:
+	# if its kernel died, they belong to the run that is not counted
+	n0=$tap_n
+	f0=$tap_failed
+	: > "$restart_tap"
 	if [ "$3" = 1 ]; then
 		if wait_console "$name" NESTED-RESTART-WINDOW; then
 			sleep 8
 			restart_daemon "$name"
 		else
-			tap_not_ok "$name: the guest reached its job under the daemon's restart"
+			tap_not_ok "$name: the guest reached its job under the daemon's restart ($(nested_alive "$name" && echo "still running after $(nested_elapsed "$name")s" || echo "QEMU exited"))"
 		fi
-	fi
+	fi > "$restart_tap"
 	nested_wait_exit "$name"
 	rc=$?
 	nested_show "$name"
-	nested_died_retry "$name" "$4" && return 1
+	if nested_died_retry "$name" "$4"; then
+		sed 's/^/# uncounted: /' "$restart_tap"
+		tap_n=$n0
+		tap_failed=$f0
+		return 1
+	fi
+	cat "$restart_tap"
 	tap_check "$name: QEMU ran the guest to its end (status $rc)" \
 		grep -q NESTED-DONE "$nested_dir/$name.txt"
 	# the features file lists bit 0 first: bit 34 is character 35

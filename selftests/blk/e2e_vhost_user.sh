@@ -411,23 +411,34 @@ run_hostile() {
 }
 
 # run_full NAME DEVICE-OPTS RESTART: the fio and file-system guest, once
-# more if the nested guest's own kernel died: under the daemon's restart
-# CI saw it take double faults at syscall entry (the emulated SVM, see the
-# README's Test VM section); a second death fails.
+# more if the nested guest's own kernel died or the guest reset itself:
+# under the daemon's restart CI saw it take double faults at syscall
+# entry (the emulated SVM, see the README's Test VM section); a second
+# death fails.
 run_full() {
 	run_full_once "$@" retry || run_full_once "$@" last
 }
 
-# nested_died_retry NAME TRY: with TRY "retry", did the nested kernel die?
-# (says so; the caller runs the guest once more)
+# nested_died_retry NAME TRY RC: with TRY "retry", did the nested kernel
+# die (a panic on its console), or did the guest reset without a word
+# (QEMU, -no-reboot, exited with status RC 0 before the guest's
+# NESTED-DONE; only the init script's last line reboots, a kernel's
+# death we cause says so)? Says so; the caller runs the guest once more.
 nested_died_retry() {
-	[ "$2" = retry ] && nested_died "$1" || return 1
-	tap_diag "$1: the nested guest's kernel died ($(grep -aEm1 "$nested_panic_re" \
-		"$nested_dir/$1.txt" | cut -c 1-80)): the emulated SVM, once more"
+	[ "$2" = retry ] || return 1
+	if nested_died "$1"; then
+		tap_diag "$1: the nested guest's kernel died ($(grep -aEm1 "$nested_panic_re" \
+			"$nested_dir/$1.txt" | cut -c 1-80)): the emulated SVM, once more"
+	elif [ "$3" = 0 ] && ! grep -aq NESTED-DONE "$nested_dir/$1.txt"; then
+		tap_diag "$1: the nested guest reset itself without a report after $(nested_elapsed "$1")s (last line: $(grep -av '^$' "$nested_dir/$1.txt" | tail -n 1 | cut -c 1-80)): the emulated SVM, once more"
+	else
+		return 1
+	fi
 }
 
 # run_full_once NAME DEVICE-OPTS RESTART TRY: one such guest; status 1,
-# before any test point, if TRY is "retry" and the nested kernel died.
+# with no test point counted after its boot, if TRY is "retry" and the
+# nested kernel died or the guest reset itself.
 run_full_once() {
 	local name=$1 packed=0 o0 rc feat n0 f0 restart_tap=$nested_dir/$1.restart.tap
 
@@ -437,8 +448,9 @@ run_full_once() {
 	e2e_start "$name" "$2" ",reconnect=1" "vha.job=full vha.restart=$3"
 	if ! nested_wait_ready "$name"; then
 		nested_wait_exit "$name"
+		rc=$?
 		nested_show "$name"
-		nested_died_retry "$name" "$4" && return 1
+		nested_died_retry "$name" "$4" "$rc" && return 1
 		tap_not_ok "$name: the nested guest booted ($(nested_elapsed "$name")s)"
 		return 0
 	fi
@@ -459,7 +471,7 @@ run_full_once() {
 	nested_wait_exit "$name"
 	rc=$?
 	nested_show "$name"
-	if nested_died_retry "$name" "$4"; then
+	if nested_died_retry "$name" "$4" "$rc"; then
 		sed 's/^/# uncounted: /' "$restart_tap"
 		tap_n=$n0
 		tap_failed=$f0

@@ -15,14 +15,20 @@
 #     (its ExecStart line, instance disk0, an environment file)
 #   /dev/vhost-blk (our vhost_blk) -> null_blk, 64 MiB in RAM
 #
+#   and the README's network interface: <interface type='network'> on a
+#   libvirt network (forward mode bridge) over the bridge vhlbr
+#   (10.77.8.1/24 in this VM), <driver name='vhost' queues='2'/>: libvirt
+#   opens /dev/vhost-net (our vhost_net) twice and hands both to QEMU
+#
 # The unit passes `systemd-analyze verify` and the domain XML libvirt's
 # schema (virt-xml-validate). libvirtd runs in a private mount namespace
 # with its state on tmpfs (this VM's root is the host's, read-only) and a
 # qemu.conf for a host without systemd, cgroups or a libvirt-qemu user
 # (QEMU runs as root). The guest reads its disk's size, serial and queue
 # count and writes a random 1 MiB at 8 MiB; this VM then finds those bytes
-# on the null_blk, and vha_blk's counters show the guest's requests.
-# Prints TAP. About 2 minutes in the VM.
+# on the null_blk, and vha_blk's counters show the guest's requests. Then
+# the guest pings this VM through the bridge: our vhost_net's counters
+# show its frames both ways. Prints TAP. About 2 minutes in the VM.
 set -u
 if [ -z "${VHA_LIBVIRT_NS:-}" ]; then
 	VHA_LIBVIRT_NS=1 exec unshare -m "$0" "$@"
@@ -36,20 +42,27 @@ tools=$VHA_ROOT/tools/vhost-user-blk
 unit=$tools/vhost-user-blk@.service
 example=$tools/libvirt-domain.xml
 stats=/sys/kernel/debug/vha_blk/stats
+net_stats=/sys/kernel/debug/vha_net/stats
 dom=vha-libvirt
+br=vhlbr lvnet=vha-lvnet
 daemon_pid="" libvirtd_pid="" disk=""
 
 # virsh, given 2 minutes: a run here once saw "virsh version" never return
 lv_virsh() { timeout 120 virsh -q -c qemu:///system "$@"; }
-stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$stats"; }
+stat_of() { awk -v k="$1" '$1 == k { print $2 }' "${2:-$stats}"; }
 holders() {
 	find /proc/[0-9]*/fd -lname /dev/vhost-blk 2>/dev/null | cut -d/ -f3 |
 		sort -u | tr '\n' ' '
 }
 
+# vhost_fds PID: how many /dev/vhost-net PID holds
+vhost_fds() { find "/proc/$1/fd" -lname /dev/vhost-net 2>/dev/null | wc -l; }
+
 cleanup() {
 	lv_virsh destroy "$dom" > /dev/null 2>&1
 	lv_virsh undefine "$dom" > /dev/null 2>&1
+	lv_virsh net-destroy "$lvnet" > /dev/null 2>&1
+	ip link del "$br" 2>/dev/null
 	for p in $libvirtd_pid $daemon_pid; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
@@ -76,6 +89,16 @@ echo "NESTED-WROTE $(md5sum < /tmp/data | cut -d' ' -f1)"
 dd if=/tmp/data of=/dev/vda bs=64k seek=128 conv=fsync 2> /dev/null
 echo 3 > /proc/sys/vm/drop_caches
 echo "NESTED-READ $(dd if=/dev/vda bs=64k skip=128 count=16 2> /dev/null | md5sum | cut -d' ' -f1)"
+echo "NESTED-NETQ $(ls -d /sys/class/net/eth0/queues/rx-* | wc -l)"
+ip link set eth0 up
+ip addr add 10.77.8.2/24 dev eth0
+n=0
+until ping -c 1 -W 1 10.77.8.1 > /dev/null; do
+	n=$((n + 1))
+	[ $n -lt 60 ] || break
+done
+ping -c 5 -s 1400 -W 5 10.77.8.1 > /tmp/ping
+echo "NESTED-PING $(grep -o '[0-9]* packets received' /tmp/ping | cut -d' ' -f1)"
 echo NESTED-DONE
 reboot -f
 EOF2
@@ -84,7 +107,7 @@ EOF2
 }
 
 lv_make_initramfs() {
-	nested_initramfs_root virtio_pci virtio_blk || return 1
+	nested_initramfs_root virtio_pci virtio_blk virtio_net || return 1
 	lv_write_init "$nested_dir/root/init"
 	nested_initramfs_pack
 }
@@ -177,6 +200,11 @@ make_domain() {
 	  <devices>
 	    <emulator>$(command -v qemu-system-x86_64)</emulator>
 	$(sed -n "/<disk type='vhostuser'/,/<\/disk>/p" "$example" | grep -v '<boot ')
+	    <interface type='network'>
+	      <source network='$lvnet'/>
+	      <model type='virtio'/>
+	      <driver name='vhost' queues='2'/>
+	    </interface>
 	    <serial type='file'>
 	      <source path='$nested_dir/$dom.console'/>
 	      <target port='0'/>
@@ -241,8 +269,23 @@ if ! libvirt_start; then
 fi
 tap_ok "libvirtd runs ($(lv_virsh version 2>/dev/null | grep -i 'running hypervisor'))"
 
+# the README's <interface type='network'>: a libvirt network on a bridge
+# (libvirt makes the guest's tap there: tun, loaded as a host would have)
+modprobe tun
+ip link add "$br" type bridge && ip addr add 10.77.8.1/24 dev "$br" &&
+	ip link set "$br" up
+cat > "$blk_work/$lvnet.xml" <<EOF
+<network>
+  <name>$lvnet</name>
+  <forward mode='bridge'/>
+  <bridge name='$br'/>
+</network>
+EOF
+tap_check "virsh net-define and net-start: a network on the bridge $br" \
+	eval 'lv_virsh net-define "$blk_work/$lvnet.xml" && lv_virsh net-start "$lvnet"'
 make_domain > "$blk_work/$dom.xml"
 w0=$(stat_of writes) r0=$(stat_of reads)
+ntx0=$(stat_of tx_packets "$net_stats") nrx0=$(stat_of rx_packets "$net_stats")
 tap_check "virsh define: the domain with the example's memoryBacking and vhostuser disk" \
 	lv_virsh define "$blk_work/$dom.xml"
 tap_check "virsh start" lv_virsh start "$dom"
@@ -252,12 +295,17 @@ tap_check "libvirt's QEMU has a vhost-user-blk-pci with 2 queues on the socket" 
 	grep -q 'vhost-user-blk-pci.*"num-queues":2' <<< "$args"
 tap_check "and its memory is a shared memfd" \
 	grep -q 'memory-backend-memfd.*"share":true' <<< "$args"
-# until the guest is ready: who holds /dev/vhost-blk while it runs
-held=""
+tap_check "its virtio-net is on a tap with vhost=on and the /dev/vhost-net fds libvirt opened" \
+	grep -q '"type":"tap".*"vhost":true.*"vhostfds":"[0-9]*:[0-9]*"' <<< "$args"
+# until the guest has pinged: who holds /dev/vhost-blk while it runs, and
+# how many /dev/vhost-net QEMU holds
+held="" vfds=0
 for _ in $(seq $((NESTED_TIMEOUT * 5))); do
 	h=$(holders)
 	[ -z "$h" ] || held=$h
-	grep -aq NESTED-READY "$nested_dir/$dom.console" 2>/dev/null && break
+	v=$(vhost_fds "$qpid")
+	[ "$v" -le "$vfds" ] || vfds=$v
+	grep -aq NESTED-PING "$nested_dir/$dom.console" 2>/dev/null && break
 	lv_virsh domstate "$dom" 2>/dev/null | grep -q running || break
 	sleep 0.2
 done
@@ -280,6 +328,15 @@ got=$(dd if="$disk" bs=64k skip=128 count=16 iflag=direct 2> /dev/null | md5sum 
 tap_check "the guest's 1 MiB is on the null_blk ($got)" test "$got" = "$(get WROTE)"
 tap_check "vhost_blk served the guest's requests (reads +$(($(stat_of reads) - r0)), writes +$(($(stat_of writes) - w0)))" \
 	test $(($(stat_of reads) - r0)) -gt 0 -a $(($(stat_of writes) - w0)) -gt 0
+tap_check "while it ran QEMU held one /dev/vhost-net per queue pair ($vfds), of our vhost_net" \
+	test "$vfds" = 2 -a "$(grep -c O /sys/module/vhost_net/taint)" = 1
+tap_check "the guest's virtio-net has 2 queue pairs ($(get NETQ))" test "$(get NETQ)" = 2
+tap_check "the guest's 1400-byte pings through the bridge came back ($(get PING) of 5)" \
+	test "$(get PING)" = 5
+ntx=$(($(stat_of tx_packets "$net_stats") - ntx0))
+nrx=$(($(stat_of rx_packets "$net_stats") - nrx0))
+tap_check "our vhost_net carried them both ways (TX +$ntx, RX +$nrx)" \
+	test "$ntx" -ge 5 -a "$nrx" -ge 5
 tap_check "virsh undefine" lv_virsh undefine "$dom"
 # the daemon closes its /dev/vhost-blk once it sees QEMU's socket close
 daemon_idle() {

@@ -11,6 +11,10 @@
 #   make demo          the main job: boot a VM, load the modules, show them
 #   make W=1 / C=2     extra warnings / sparse on the modules
 #   make checkpatch    the kernel's checkpatch.pl on our files
+#   make bench         every benchmark (rings; net, blk, scaling in one VM boot):
+#                      tables, build/bench/*.json, PNG plots
+#   make bench-readme  make bench, then the README's Benchmarks figures from it
+#   make bench-ring    the userspace ring microbenchmarks only
 #   make bench-net     vhost_net vs the distribution's, in one VM boot
 #   make bench-ab A=rev [B=rev]  our vhost_net at two git revisions, one VM boot
 #   make bench-blk     vhost_blk vs a userspace io_uring device vs fio
@@ -28,7 +32,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check check-flavours demo bench bench-net bench-ab bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall deb
+.PHONY: all modules user check check-flavours demo bench bench-ring bench-readme bench-net bench-ab bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall deb
 
 all: modules user
 
@@ -82,9 +86,20 @@ uninstall:
 deb:
 	./scripts/build-deb.sh
 
-# Userspace microbenchmarks (ring parsing); device benchmarks run in the VM.
-bench: user
+# Userspace microbenchmarks (ring parsing), on this host: quick.
+bench-ring: user
 	@for b in $(USER_BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+# The ring microbenchmarks, then every device benchmark (bench-net,
+# bench-blk, scaling) in one VM boot: tables, build/bench/*.json (every
+# sample, the machine) and PNG plots (scripts/bench-run.sh).
+bench: all
+	./scripts/bench-run.sh
+
+# make bench (or BENCH_JSON=build/bench/latest.json), then the README's
+# Benchmarks figures and docs/bench/*.png rewritten from it.
+bench-readme:
+	./scripts/bench-readme.sh
 
 # The long fuzz campaign (VRINGH_FUZZ_SECONDS, default 3600).
 # vhost_net against the distribution's, alternating in one VM boot.

@@ -16,6 +16,7 @@ pkgs=(
 	clang libclang-rt-14-dev
 	# in-VM network and block tests
 	iproute2 iperf3 fio e2fsprogs
+	gnuplot-nox # make bench's plots (scripts/bench-report.py)
 	# a second independent virtio driver for /dev/vhost-net (DPDK virtio_user)
 	dpdk-dev
 	dkms # make install DKMS=1 and selftests/modules/test_install_dkms.sh

@@ -152,6 +152,9 @@ for r in $(seq 1 "$rounds"); do
 	done
 done
 
+# Every sample, for make bench's JSON (selftests/bench/bench_all.sh).
+[ -z "${VHA_OUT:-}" ] || cp "$log" "$VHA_OUT/bench_blk.results"
+
 # The table, per backend and point, from every mode's result lines.
 awk -v points="$("$bin" -l -p "$pats" | cut -d' ' -f1 | tr '\n' ' ')" \
 	"$(cat "$VHA_ROOT/selftests/lib/median.awk")"'

@@ -93,6 +93,8 @@ for r in $(seq 1 "$rounds"); do
 	done
 done
 ours_loaded || { insmod "$VHA_KMOD/vhost_net.ko"; fail=1; }
+# Every sample, for make bench's JSON (selftests/bench/bench_all.sh).
+[ -z "${VHA_OUT:-}" ] || cp "$log" "$VHA_OUT/bench_net.results"
 
 # The table: lat_* are times and *_cpu_ns CPU time per packet (lower is
 # better), the others are rates.

@@ -25,13 +25,18 @@ blk_prepare() {
 	trap blk_cleanup EXIT
 }
 
-blk_nullbs="" blk_loops="" blk_mounts=""
+# What the helpers below made, one per line in files under $blk_work:
+# they are called in $(...), a subshell whose variables the caller never
+# sees, so a list in a variable was never cleaned up (a second run in the
+# same boot found the null_blk still there).
+blk_made() { echo "$2" >> "$blk_work/.made-$1"; }
+blk_list() { cat "$blk_work/.made-$1" 2>/dev/null; }
 
 blk_cleanup() {
 	local m l n
-	for m in $blk_mounts; do umount "$m" 2>/dev/null; done
-	for l in $blk_loops; do losetup -d "$l" 2>/dev/null; done
-	for n in $blk_nullbs; do
+	for m in $(blk_list mounts | tac); do umount "$m" 2>/dev/null; done
+	for l in $(blk_list loops); do losetup -d "$l" 2>/dev/null; done
+	for n in $(blk_list nullbs); do
 		echo 0 > "/sys/kernel/config/nullb/$n/power" 2>/dev/null
 		rmdir "/sys/kernel/config/nullb/$n" 2>/dev/null
 	done
@@ -44,7 +49,7 @@ blk_cleanup() {
 nullb() {
 	local d=/sys/kernel/config/nullb/$1
 	mkdir "$d" || return 1
-	blk_nullbs="$blk_nullbs $1"
+	blk_made nullbs "$1"
 	echo "$2" > "$d/size"
 	echo 1 > "$d/memory_backed"
 	echo 512 > "$d/blocksize"
@@ -77,7 +82,7 @@ loopdev() {
 	local l
 	[ -e /dev/loop-control ] || modprobe loop 2>/dev/null
 	l=$(losetup -f --show "$1") || return 1
-	blk_loops="$blk_loops $l"
+	blk_made loops "$l"
 	echo "$l"
 }
 
@@ -90,6 +95,6 @@ ext4_file() {
 	mkfs.ext4 -q -F "$l" > /dev/null 2>&1 || return 1
 	mkdir -p "$mnt"
 	mount "$l" "$mnt" || return 1
-	blk_mounts="$mnt $blk_mounts"
+	blk_made mounts "$mnt"
 	truncate -s "${1}M" "$mnt/disk.img" && echo "$mnt/disk.img"
 }

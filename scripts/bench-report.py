@@ -330,8 +330,8 @@ def net_order(rows):
 
 
 def blk_order(rows):
-    return sorted(rows, key=lambda r: (str(r["backend"]), r.get("queues", 0),
-                                       r.get("bs", ""), r.get("pattern", ""),
+    return sorted(rows, key=lambda r: (str(r["backend"]), r.get("bs") != "4k",
+                                       r.get("queues", 0), r.get("pattern", ""),
                                        r.get("iodepth", 0)))
 
 
@@ -369,7 +369,10 @@ def scale_table(rows):
     meas = sorted({k for r in rows for k in r["stats"]})
     out = ["| " + " | ".join(keys + meas) + " |",
            "|" + "---|" * len(keys) + "---:|" * len(meas)]
-    for r in sorted(rows, key=lambda r: [str(r.get(k, "")).zfill(8) for k in keys]):
+    def order(r):
+        return [(0, r[k], "") if isinstance(r.get(k), (int, float)) else
+                (1, 0, str(r.get(k, ""))) for k in keys]
+    for r in sorted(rows, key=order):
         out.append("| " + " | ".join([str(r.get(k, "")) for k in keys] +
                                      [fmt_stat(r["stats"].get(m)) for m in meas]) + " |")
     return out
@@ -424,7 +427,7 @@ def gnuplot(script, cwd):
     return r.returncode
 
 
-PLOT_HEAD = """set terminal pngcairo size 900,540 font ",10"
+PLOT_HEAD = """set terminal pngcairo size 900,540 font ",10" noenhanced
 set grid
 set key outside right top
 set bars 2
@@ -544,7 +547,7 @@ def plot_scale(doc, d):
                         f.write("%d %g %g %g\n" % (x, st["median"], st["min"], st["max"]))
                 title = " ".join([key[0]] + ["%s=%s" % kv for kv in key[1:]])
                 plots.append("'%s' using 1:2:3:4 with yerrorlines lw 2 title '%s'" % (
-                    fn, title.replace("'", "").replace("_", "\\\\_")))
+                    fn, title.replace("'", "")))
             png = "scale-%s-%s.png" % (kind, xkey)
             script = PLOT_HEAD + """set output '%s'
 set title "scaling: %s against %s (%s)"
@@ -563,6 +566,10 @@ plot %s
 def cmd_plots(path, d):
     doc = load(path)
     os.makedirs(d, exist_ok=True)
+    # a plot an earlier run drew and this one does not must not stay
+    for fn in os.listdir(d):
+        if re.match(r"^(net|blk|scale)-.*\.png$", fn):
+            os.remove(os.path.join(d, fn))
     made = plot_net(doc, d) + plot_blk(doc, d) + plot_scale(doc, d)
     for fn in os.listdir(d):
         if fn.endswith(".dat"):

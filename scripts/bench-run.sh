@@ -11,8 +11,12 @@
 # PNG plots in build/bench/.
 #
 # Env: BENCH_ROUNDS (5), BENCH_NET_SECS (1.5), BENCH_BLK_SECS (0.8),
-# BENCH_SCALE_SECS, BENCH_PARTS (net blk scale), BENCH_VM_TIMEOUT (3000 s);
-# see selftests/bench/bench_all.sh. Exit status: the VM run's.
+# BENCH_SCALE_SECS, BENCH_SCALE_TIMEOUT (200 s), BENCH_PARTS (net blk
+# scale), BENCH_VM_TIMEOUT (3000 s); see selftests/bench/bench_all.sh.
+# Measured on the 2-core TCG machine: a round of bench_net.sh at 1.5 s
+# per point takes ~73 s, one of bench_blk.sh at 0.8 s ~118 s, the boot
+# ~25 s: 5 rounds ~16 min, leaving the scaling part ~3 min of the 20.
+# Exit status: the VM run's.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
@@ -26,6 +30,7 @@ json=$out/bench-$stamp.json
 export BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 export BENCH_NET_SECS=${BENCH_NET_SECS:-1.5}
 export BENCH_BLK_SECS=${BENCH_BLK_SECS:-0.8}
+export BENCH_SCALE_TIMEOUT=${BENCH_SCALE_TIMEOUT:-200}
 
 # Other QEMUs on this host while ours runs make figures noisy: the most
 # seen at once besides ours, sampled every 10 s.

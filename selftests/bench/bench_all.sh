@@ -78,7 +78,7 @@ for p in $parts; do
 	if [ "$p" = scale ]; then
 		# not ours, and maybe unfinished: bounded, and it may not be
 		# executable yet
-		BENCH_SECS=$secs timeout "${BENCH_SCALE_TIMEOUT:-600}" \
+		BENCH_SECS=$secs timeout -k 10 "${BENCH_SCALE_TIMEOUT:-600}" \
 			bash "$VHA_ROOT/$s" || rc=$?
 	elif [ -n "$secs" ]; then
 		BENCH_SECS=$secs "$VHA_ROOT/$s" || rc=$?

@@ -63,11 +63,14 @@ set -u
 . "$VHA_ROOT/selftests/net/nested_lib.sh"
 
 modes=${*:-split packed}
-export NESTED_TIMEOUT=${NESTED_TIMEOUT:-600}
-secs=${MIG_SECS:-30}		# the guest's iperf3 run
+# a guest runs about 2 minutes; one that stands still is given up after 5
+export NESTED_TIMEOUT=${NESTED_TIMEOUT:-300}
+# The workload must outlast the migration: 9 to 11 s on a quiet host, 25 s
+# seen on a loaded one (iperf3 then ended before the switch).
+secs=${MIG_SECS:-50}		# the guest's iperf3 run
 delay=${MIG_DELAY:-4}		# traffic before the migration starts
 rate=${MIG_RATE:-30M}		# iperf3 -b, each direction
-iops=${MIG_IOPS:-150}		# fio --rate_iops while it writes
+iops=${MIG_IOPS:-100}		# fio --rate_iops while it writes (16 MiB: 41 s)
 # fio's libraries make the initramfs ~86 MiB, unpacked once more at boot:
 # 256 MiB is too little; init_on_free=1 zeroes the freed initrd pages,
 # which the migration then sends as zero pages
@@ -119,6 +122,9 @@ until ping -c 1 -W 1 $net.1 > /dev/null; do
 	sleep 2
 done
 echo "NESTED-T-GO $(up)"
+# a heartbeat on the console: after the switch it tells a guest that
+# stands still from one whose I/O does
+(while sleep 15; do echo "NESTED-ALIVE $(up)"; done) &
 # fio: 16 MiB of random 4 KiB writes, each block once, at a bounded rate
 # (about as long as iperf3), with reads that verify every 64 written
 # blocks while it runs; later a verify-only pass over all of it.
@@ -349,6 +355,17 @@ dst_errors() {
 	done
 }
 
+# dst_queues PID: the notification side of PID's net queues and daemon
+# B's blk queue, a line each (shown when they did not move).
+dst_queues() {
+	local f
+
+	for f in "$dbg/$1-net-"*/vq[01] "$dbg/$daemon_b-blk-"*/vq0; do
+		[ -r "$f" ] || continue
+		echo "${f#"$dbg"/}: $(awk '$1 ~ /^(kicks|notifications|notifications_suppressed|chains|packets|inflight|broken|errors)$/ { printf "%s %s ", $1, $2 }' "$f")"
+	done
+}
+
 net_pkts() { echo $(($(vq_field "$1" net 0 packets) + $(vq_field "$1" net 1 packets))); }
 
 # iperf_after LOG T ROLE: the VM's iperf3 server's 1 s intervals of ROLE
@@ -486,6 +503,7 @@ run_once() {
 	pkt2=$(net_pkts "$(nested_pid "$dst")")
 	bpk0=$bpk1
 	bpk1=$(vq_field "$daemon_b" blk 0 packets)
+	dst_queues "$(nested_pid "$dst")" > "$nested_dir/$m.dstvq"
 	nested_wait_exit "$dst"
 	rc_dst=$?
 	echo 0 > "$tr/tracing_on"
@@ -509,6 +527,8 @@ run_once() {
 	tap_check "$m: the destination QEMU holds one /dev/vhost-net ($fds)" test "$fds" = 1
 	tap_check "$m: the destination's vhost_net queues count packets after the switch ($pkt1, then $pkt2)" \
 		test "$pkt1" -gt 0 -a "$pkt2" -gt "$pkt1"
+	[ "$pkt1" -gt 0 ] && [ "$pkt2" -gt "$pkt1" ] && [ "$bpk1" -gt "$bpk0" ] ||
+		sed 's/^/#   destination, 6 s after the switch: /' "$nested_dir/$m.dstvq"
 	tap_check "$m: daemon B's /dev/vhost-blk queue counts requests after the switch ($bpk0, then $bpk1)" \
 		test "$bpk0" -gt 0 -a "$bpk1" -gt "$bpk0"
 	tap_check "$m: no ring error, dropped frame or broken ring on the destination's queues after the switch ($derr)" \

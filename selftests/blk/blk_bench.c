@@ -7,6 +7,8 @@
  *
  *   vha-blk-bench -m MODES [-t SECONDS] [-w SECONDS] [-p PATTERNS]
  *                 [-u defer|coop|plain] BACKEND
+ *   vha-blk-bench -m vhost [-t SECONDS] [-w SECONDS] [-c] [-q QUEUES]
+ *                 [-d DEVICES] [-P BUSYPOLL_US] BACKEND
  *   vha-blk-bench -l [-p PATTERNS]   the points: NAME RW BS DEPTH QUEUES
  *
  *   vhost: driver thread per queue <-> /dev/vhost-blk worker per queue
@@ -58,6 +60,15 @@
  * io-wq workers, if it made any); drv_cpu_ns the driver threads'. Both
  * from schedstat (the first field: ns on a CPU). Work done in interrupt
  * context (block completions) is nobody's here.
+ *
+ * Scaling points (-q, -d, -P; mode vhost only): 4 KiB random reads at
+ * iodepth 32 with -q queues per device, each on a worker of its own, on
+ * -d devices open at once (one owner process each), -P busy-poll timeout
+ * in us (0, the default: notification mode). IOPS summed over the
+ * devices, cpu_ns and drv_cpu_ns per request over all of them; the line
+ * has two more keys:
+ *   # result mode=vhost point=randread-4k-d32-q4 ... drv_cpu_ns=2345.6
+ *     devices=16 poll=notify|busypoll
  * Exit status 0 only if every point ran and every request was OK.
  */
 #define _GNU_SOURCE
@@ -76,8 +87,10 @@
 #include <linux/fs.h>
 #include <linux/vhost.h>
 
+#include "bench_procs.h"
 #include "blk_client.h"
 #include "blk_uring.h"
+#include "uapi/linux/vhost_accel.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -124,6 +137,11 @@ struct bench {
 	struct blk_uring *bu;		/* uring mode */
 	pid_t dev_tid[MAX_THREADS];	/* the device's threads */
 	unsigned int ndev;
+	/* scaling points (-q, -d, -P) */
+	bool scale;			/* a worker per queue, made here */
+	unsigned int poll_us;		/* busy-poll timeout, 0: notify */
+	unsigned int cpu_base;		/* -c: queue q on CPU cpu_base + q */
+	const char *path;		/* the backend, opened per device */
 };
 
 /* One queue's driver thread. */
@@ -339,7 +357,7 @@ static void *driver_main(void *arg)
 
 	dr->tid = gettid();
 	if (dr->b->colocate)
-		pin_to_queue(0, dr->q);
+		pin_to_queue(0, dr->b->cpu_base + dr->q);
 	vha_drv_disable_cb(&dr->b->d.vt.vq[dr->q].drv);
 	while (!stopped() && ret >= 0) {
 		ret = fill(dr);
@@ -415,11 +433,14 @@ static void report(const struct bench *b, const struct snap *s0,
 	       n ? (s1->drv_ns - s0->drv_ns) / n : 0);
 }
 
-/* Drive the device for warm-up + @secs; measure the last @secs. */
-static int run(struct bench *b, double warm, double secs)
+/*
+ * Drive the device for warm-up + @secs; @s0 and @s1 are the start and the
+ * end of the last @secs.
+ */
+static int drive(struct bench *b, double warm, double secs, struct snap *s0,
+		 struct snap *s1)
 {
 	struct driver dr[VBK_MAX_QUEUES];
-	struct snap s0, s1;
 	unsigned int q, n;
 	int err = 0;
 
@@ -435,17 +456,24 @@ static int run(struct bench *b, double warm, double secs)
 	}
 	if (n == b->p->queues) {
 		sleep_s(warm);
-		take_snap(b, dr, &s0);
+		take_snap(b, dr, s0);
 		sleep_s(secs);
-		take_snap(b, dr, &s1);
+		take_snap(b, dr, s1);
 	}
 	__atomic_store_n(&stop_drivers, true, __ATOMIC_RELEASE);
 	for (q = 0; q < n; q++) {
 		pthread_join(dr[q].thread, NULL);
 		err = err ? err : dr[q].err;
 	}
-	if (n < b->p->queues)
-		return -EAGAIN;
+	return n < b->p->queues ? -EAGAIN : err;
+}
+
+/* Drive the device for warm-up + @secs; report the last @secs. */
+static int run(struct bench *b, double warm, double secs)
+{
+	struct snap s0, s1;
+	int err = drive(b, warm, secs, &s0, &s1);
+
 	if (!err)
 		report(b, &s0, &s1);
 	return err;
@@ -504,7 +532,7 @@ static void pin_device(struct bench *b)
 
 	if (b->uring) {
 		for (q = 0; q < n; q++)
-			pin_to_queue(blk_uring_tid(b->bu, q), q);
+			pin_to_queue(blk_uring_tid(b->bu, q), b->cpu_base + q);
 		return;
 	}
 	qsort(b->dev_tid, b->ndev, sizeof(b->dev_tid[0]), cmp_tid);
@@ -515,7 +543,39 @@ static void pin_device(struct bench *b)
 	}
 	first = b->ndev - n;
 	for (q = 0; q < n; q++)
-		pin_to_queue(b->dev_tid[first + q], q);
+		pin_to_queue(b->dev_tid[first + q], b->cpu_base + q);
+}
+
+/*
+ * Scaling points: queues 1.. each on a worker of its own (queue 0 keeps
+ * the one made at SET_OWNER), made here with the worker ioctls rather
+ * than left to the module's worker_per_queue; busy-polling on every
+ * queue if asked.
+ */
+static int scale_setup(struct bench *b)
+{
+	struct vhost_vring_worker vw;
+	struct vhost_worker_state w;
+	struct vhost_vring_state st;
+	int fd = b->d.vt.fd;
+	unsigned int q;
+
+	for (q = 1; q < b->p->queues; q++) {
+		w = (struct vhost_worker_state){ 0 };
+		if (ioctl(fd, VHOST_NEW_WORKER, &w))
+			return -errno;
+		vw = (struct vhost_vring_worker){ .index = q,
+						  .worker_id = w.worker_id };
+		if (ioctl(fd, VHOST_ATTACH_VRING_WORKER, &vw))
+			return -errno;
+	}
+	for (q = 0; b->poll_us && q < b->p->queues; q++) {
+		st = (struct vhost_vring_state){ .index = q,
+						 .num = b->poll_us };
+		if (ioctl(fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &st))
+			return -errno;
+	}
+	return 0;
 }
 
 static int dev_open(struct bench *b)
@@ -535,7 +595,9 @@ static int dev_open(struct bench *b)
 	if (b->uring) {
 		ret = uring_attach(b);
 	} else {
-		ret = vbk_set_backend(&b->d, b->befd);
+		ret = b->scale ? scale_setup(b) : 0;
+		if (!ret)
+			ret = vbk_set_backend(&b->d, b->befd);
 		snprintf(comm, sizeof(comm), "vhost-%d", getpid());
 		b->ndev = threads_named("/proc", comm, false, b->dev_tid, 0);
 	}
@@ -644,12 +706,147 @@ static int open_backend(struct bench *b, const char *path)
 	return 0;
 }
 
+/*
+ * ---- Scaling points (-q, -d, -P) ----
+ *
+ * 4 KiB random reads at iodepth 32 on -d D devices (1..16) open at once,
+ * each in a process of its own (its owner) with its own open of the
+ * backend, each with -q Q queues (1..16), every queue on a worker of its
+ * own (scale_setup()); -P the busy-poll timeout in us on every queue
+ * (0: notification mode). With -c, queue q of device i runs on CPU
+ * i * Q + q (modulo the CPUs). IOPS are summed over the devices, CPU per
+ * request over every worker (cpu_ns) and driver thread (drv_cpu_ns) of
+ * every device.
+ */
+enum { MAX_DEVICES = 16, SETUP_S = 60 };
+
+struct scale_arg {
+	struct bench *b;
+	double warm, secs;
+};
+
+/* What a device's process measured, handed to the parent. */
+struct bres {
+	bool ready;		/* set up: a failure is the measurement's */
+	unsigned int workers;
+	double done, secs, sleeps;
+	long long dev_ns, drv_ns;
+};
+
+/* A device's process (bench_procs): set up, wait for all, measure. */
+static int scale_body(void *arg, struct bp_sync *sync, void *out)
+{
+	const struct scale_arg *a = arg;
+	struct bench *b = a->b;	/* this process's copy */
+	struct bres *res = out;
+	struct snap s0, s1;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	b->cpu_base = sync->idx * b->p->queues;
+	ret = open_backend(b, b->path);
+	if (ret)
+		return ret;
+	ret = dev_open(b);
+	if (ret) {
+		close(b->befd);
+		return ret;
+	}
+	res->ready = true;
+	res->workers = b->ndev;
+	ret = bp_ready(sync);
+	if (!ret)
+		ret = drive(b, a->warm, a->secs, &s0, &s1);
+	dev_close(b);
+	close(b->befd);
+	if (ret)
+		return ret;
+	res->done = s1.done - s0.done;
+	res->secs = s1.t.tv_sec - s0.t.tv_sec +
+		    (s1.t.tv_nsec - s0.t.tv_nsec) / 1e9;
+	res->sleeps = s1.sleeps - s0.sleeps;
+	res->dev_ns = s1.dev_ns - s0.dev_ns;
+	res->drv_ns = s1.drv_ns - s0.drv_ns;
+	return 0;
+}
+
+/* Every device's error, as "# error" lines: how many. */
+static int scale_errors(const struct bench *b, unsigned int devices,
+			const struct bres *res, const int *errs)
+{
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < devices; i++) {
+		if (!errs[i] || errs[i] == -ECANCELED)
+			continue;
+		printf("# error mode=vhost point=%s devices=%u: device %u: %s%s\n",
+		       b->p->name, devices, i, res[i].ready ? "" : "set-up: ",
+		       strerror(-errs[i]));
+		n++;
+	}
+	return n;
+}
+
+/* The point's line: sums over the devices, CPU per request over all. */
+static void scale_report(const struct bench *b, unsigned int devices,
+			 const struct bres *res)
+{
+	const struct point *p = b->p;
+	double iops = 0, n = 0, sleeps = 0, dev = 0, drv = 0;
+	unsigned int i, workers = 0;
+
+	for (i = 0; i < devices; i++) {
+		iops += res[i].secs > 0 ? res[i].done / res[i].secs : 0;
+		n += res[i].done;
+		sleeps += res[i].sleeps;
+		dev += res[i].dev_ns;
+		drv += res[i].drv_ns;
+		workers += res[i].workers;
+	}
+	n = n ? n : 1;
+	printf("# vhost %s devices=%u: %u workers, busy-poll %u us, %.2f sleeps on a call per request\n",
+	       p->name, devices, workers, b->poll_us, sleeps / n);
+	printf("# result mode=vhost point=%s rw=%s bs=%u depth=%u queues=%u iops=%.1f mbs=%.2f cpu_ns=%.1f drv_cpu_ns=%.1f devices=%u poll=%s\n",
+	       p->name, p->rw, p->bs, p->depth, p->queues, iops,
+	       iops * p->bs / 1e6, dev / n, drv / n, devices,
+	       b->poll_us ? "busypoll" : "notify");
+	fflush(stdout);
+}
+
+/* One scaling point: @devices devices with @queues queues each. */
+static int scale_main(struct bench *b, unsigned int queues,
+		      unsigned int devices, double warm, double secs)
+{
+	static char name[32];
+	static struct point p = { name, "randread", 4096, 32, 0 };
+	static struct bres res[MAX_DEVICES];
+	struct scale_arg a = { b, warm, secs };
+	int errs[MAX_DEVICES], ret;
+
+	snprintf(name, sizeof(name), "randread-4k-d32-q%u", queues);
+	p.queues = queues;
+	b->p = &p;
+	b->scale = true;
+	ret = bp_run(devices, scale_body, &a, res, sizeof(res[0]),
+		     SETUP_S + warm + secs, errs);
+	if (ret)
+		printf("# error mode=vhost point=%s devices=%u: %s\n", name,
+		       devices, strerror(-ret));
+	if (ret || scale_errors(b, devices, res, errs))
+		return 1;
+	scale_report(b, devices, res);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"Usage: vha-blk-bench -m vhost|uring|vhost,uring|uring,vhost\n"
 		"                     [-t s] [-w s] [-p patterns] [-c]\n"
 		"                     [-u defer|coop|plain] BLOCKDEV\n"
+		"       vha-blk-bench -m vhost [-t s] [-w s] [-c] [-q queues]\n"
+		"                     [-d devices] [-P busypoll_us] BLOCKDEV\n"
 		"       vha-blk-bench -l [-p patterns]\n");
 	exit(2);
 }
@@ -712,15 +909,23 @@ static void run_all(struct bench *b, const char *pats, const bool *uring,
 
 int main(int argc, char **argv)
 {
-	const char *pats = NULL;
+	unsigned int nmodes = 0, queues = 1, devices = 1;
+	bool listing = false, scaling = false, uring[2];
 	double secs = 2, warm = 0.3;
-	unsigned int nmodes = 0;
-	bool listing = false, uring[2];
+	const char *pats = NULL;
 	struct bench b = { 0 };
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "m:t:w:p:u:cl")) != -1) {
-		if (opt == 'c')
+	while ((opt = getopt(argc, argv, "m:t:w:p:u:clq:d:P:")) != -1) {
+		if (strchr("qdP", opt))
+			scaling = true;
+		if (opt == 'q')
+			queues = atoi(optarg);
+		else if (opt == 'd')
+			devices = atoi(optarg);
+		else if (opt == 'P')
+			b.poll_us = atoi(optarg);
+		else if (opt == 'c')
 			b.colocate = true;
 		else if (opt == 'm')
 			nmodes = modes_of(optarg, uring);
@@ -742,10 +947,19 @@ int main(int argc, char **argv)
 	if (!nmodes || optind != argc - 1 || secs <= 0 || secs > 600 ||
 	    warm < 0)
 		usage();
+	if (scaling && (nmodes != 1 || uring[0] || queues < 1 ||
+			queues > VBK_MAX_QUEUES || devices < 1 ||
+			devices > MAX_DEVICES))
+		usage();
 	ret = open_backend(&b, argv[optind]);
 	if (ret) {
 		printf("# error: %s: %s\n", argv[optind], strerror(-ret));
 		return 1;
+	}
+	if (scaling) {
+		close(b.befd);
+		b.path = argv[optind];
+		return scale_main(&b, queues, devices, warm, secs);
 	}
 	run_all(&b, pats, uring, nmodes, warm, secs);
 	close(b.befd);

@@ -15,8 +15,8 @@ USER_TARGETS += $(BLK_TEST)
 # same guest rings: IOPS, MB/s, CPU per request (make bench-blk).
 BLK_BENCH := $(OUT)/bin/vha-blk-bench
 
-$(BLK_BENCH): selftests/blk/blk_bench.c $(BLK_URING_SRCS) $(BLK_URING_HDRS) $(VT_BLK_SRCS) $(VT_BLK_HDRS) $(VT_LIB_SRCS) $(VT_LIB_HDRS)
+$(BLK_BENCH): selftests/blk/blk_bench.c selftests/lib/bench_procs.c selftests/lib/bench_procs.h $(BLK_URING_SRCS) $(BLK_URING_HDRS) $(VT_BLK_SRCS) $(VT_BLK_HDRS) $(VT_LIB_SRCS) $(VT_LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(VT_CFLAGS) $(BLK_URING_CFLAGS) -o $@ $(filter %.c,$^) $(BLK_URING_LIBS)
+	$(CC) $(VT_CFLAGS) $(BLK_URING_CFLAGS) -Iselftests/lib -o $@ $(filter %.c,$^) $(BLK_URING_LIBS)
 
 USER_TARGETS += $(BLK_BENCH)

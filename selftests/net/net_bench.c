@@ -7,6 +7,8 @@
  *
  *   vha-net-bench [-b vhost|user] [-r split|packed] [-t SECONDS]
  *                 [-m tx,rx,lat]
+ *   vha-net-bench [-r split|packed] [-t SECONDS] [-m tx,rx] [-q PAIRS]
+ *                 [-d DEVICES] [-P BUSYPOLL_US] [-s SIZE]
  *
  *   guest rings <-> /dev/vhost-net <-> tap fd | tap netdev <-> AF_PACKET
  *   guest rings <-> vnet_user threads (writev/readv) <-> tap fd | ...
@@ -55,6 +57,20 @@
  *
  *   # result metric=tx_pps size=64 ring=split value=12345
  *
+ * Scaling points (-q, -d, -P, -s; only tx_pps and rx_pps): -d D devices
+ * (1..16) open at once, each in a process of its own (its owner) with a
+ * tap of its own, each with -q Q queue pairs (1..4: Q vhost-net files on
+ * one multiqueue tap, as QEMU gives a VIRTIO_NET_F_MQ guest), every
+ * virtqueue on a worker of its own; -P the busy-poll timeout in us on
+ * every queue (VHOST_SET_VRING_BUSYLOOP_TIMEOUT; default 0, notification
+ * mode); -s the frame size (60..1514, default 64). Packets/s are summed
+ * over the devices, worker CPU per packet over all workers of all devices:
+ *
+ *   # result metric=tx_pps size=64 ring=split queues=4 devices=1
+ *     mode=notify|busypoll value=12345
+ *   # result metric=tx_cpu_ns size=64 ring=split queues=4 devices=1
+ *     mode=notify|busypoll value=1234.5
+ *
  * Exit status 0 only if every point ran (a stuck ring or lost frames fail).
  */
 #define _GNU_SOURCE
@@ -64,13 +80,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
 
+#include "bench_procs.h"
 #include "net_lib.h"
+#include "uapi/linux/vhost_accel.h"
 #include "vnet_user.h"
 
 enum {
@@ -144,12 +163,12 @@ static long long read_number(const char *path)
 	return v;
 }
 
-/* The device's worker: the kthread named "vhost-<our pid>", 0 if none. */
-static int find_worker(void)
+/* The device's workers: the kthreads "vhost-<our pid>", at most @max. */
+static unsigned int find_workers(int *tids, unsigned int max)
 {
 	char want[32], comm[32], path[300];
+	unsigned int n = 0;
 	struct dirent *de;
-	int tid = 0;
 	DIR *d;
 	FILE *f;
 
@@ -157,7 +176,7 @@ static int find_worker(void)
 	d = opendir("/proc");
 	if (!d)
 		return 0;
-	while (!tid && (de = readdir(d))) {
+	while (n < max && (de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
@@ -165,31 +184,47 @@ static int find_worker(void)
 		if (!f)
 			continue;
 		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want))
-			tid = atoi(de->d_name);
+			tids[n++] = atoi(de->d_name);
 		fclose(f);
 	}
 	closedir(d);
+	return n;
+}
+
+/* The device's (first) worker, 0 if none. */
+static int find_worker(void)
+{
+	int tid = 0;
+
+	find_workers(&tid, 1);
 	return tid;
 }
 
-/* CPU time the device's threads ran, in ns (schedstat's first field), or -1. */
-static long long worker_ns(const struct bench *b)
+/* CPU time threads @tids ran, in ns (schedstat's first field), or -1. */
+static long long tids_ns(const int *tids, unsigned int n)
 {
 	long long ns, sum = 0;
 	char path[64];
-	int i;
+	unsigned int i;
 
-	if (!b->worker[0])
+	if (!n)
 		return -1;
-	for (i = 0; i < 2 && b->worker[i]; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/schedstat",
-			 b->worker[i]);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", tids[i]);
 		ns = read_number(path);
 		if (ns < 0)
 			return -1;
 		sum += ns;
 	}
 	return sum;
+}
+
+/* CPU time the device's threads ran, in ns, or -1. */
+static long long worker_ns(const struct bench *b)
+{
+	if (!b->worker[0])
+		return -1;
+	return tids_ns(b->worker, b->worker[1] ? 2 : 1);
 }
 
 /* Worker CPU per packet since @ns0 (from worker_ns()) into b->cpu_ns. */
@@ -405,13 +440,19 @@ static int wait_used(struct nt_guest *g, unsigned int idx, uint16_t after)
 	return ret;
 }
 
-static long long tap_counter(const struct bench *b, const char *name)
+/* Counter @name of tap @tap (its statistics in sysfs), or -1. */
+static long long tap_stat(const char *tap, const char *name)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s",
-		 b->tap.name, name);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", tap,
+		 name);
 	return read_number(path);
+}
+
+static long long tap_counter(const struct bench *b, const char *name)
+{
+	return tap_stat(b->tap.name, name);
 }
 
 /* Wait for every TX buffer to come back (the ring quiet before close). */
@@ -710,22 +751,455 @@ static void point(bool packed, const char *metric, const char *cost,
 	fflush(stdout);
 }
 
+/*
+ * ---- Scaling points (-q, -d, -P) ----
+ *
+ * D devices (separate /dev/vhost-net opens, -d), each in a process of its
+ * own (its owner) with a tap of its own, each with Q queue pairs (-q).
+ * A Linux vhost-net file is one queue pair; a multiqueue guest
+ * (VIRTIO_NET_F_MQ) gets one file per pair, all on one IFF_MULTI_QUEUE
+ * tap, as QEMU sets it up. Every virtqueue runs on a worker of its own:
+ * the TX queue of each pair is moved to a new one (VHOST_NEW_WORKER,
+ * VHOST_ATTACH_VRING_WORKER), RX keeps the one made at SET_OWNER. One
+ * thread per device drives all of its pairs, as one vCPU would. RX frames
+ * are UDP of NB_FLOWS flows, which tun spreads over its queues by hash.
+ */
+enum {
+	NB_MAX_QUEUES = NT_TAP_MAX_QUEUES,	/* queue pairs of a device */
+	NB_MAX_DEVICES = 16,
+	NB_MAX_WORKERS = 2 * NB_MAX_QUEUES,	/* a device's: one per queue */
+	NB_FLOWS = 64,
+	NB_SCALE_FRAME = 1514,	/* fits a 2048-byte buffer with its header */
+	NB_SETUP_S = 60,	/* set-up of all devices, at most */
+};
+
+struct scale {
+	bool packed;
+	bool tx;		/* tx_pps, else rx_pps */
+	size_t len;
+	double secs;
+	unsigned int queues;	/* pairs per device */
+	unsigned int devices;
+	unsigned int poll_us;	/* busy-poll timeout, 0: notification mode */
+};
+
+/* One device, in its own process. */
+struct sdev {
+	struct nt_tap tap;
+	struct nt_guest g[NB_MAX_QUEUES];
+	unsigned int nq;	/* pairs opened */
+	int worker[NB_MAX_WORKERS];
+	unsigned int nworkers;
+	bool shared;		/* no worker ioctls: RX and TX on one worker */
+};
+
+/* What a device's process measured, handed to the parent. */
+struct sres {
+	bool ready;		/* set up: a failure is the measurement's */
+	bool shared;
+	unsigned int workers;
+	double pkts;
+	double secs;
+	double lost;		/* rx: frames that never arrived */
+	long long worker_ns;	/* its workers' CPU time, -1 unknown */
+};
+
+static uint8_t flows[NB_FLOWS][NB_SCALE_FRAME];
+
+/*
+ * Pair @q: TX on a worker of its own (a module without the worker ioctls,
+ * before Linux 6.5, keeps one per pair), busy-polling on both queues if
+ * asked, then tap queue @q as both backends.
+ */
+static int pair_setup(struct sdev *s, unsigned int q, unsigned int poll_us)
+{
+	struct vhost_vring_worker vw = { .index = NT_TX };
+	struct vhost_worker_state w = { 0 };
+	struct nt_guest *g = &s->g[q];
+	struct vhost_vring_state st;
+	unsigned int i;
+	int ret;
+
+	if (!ioctl(g->vt.fd, VHOST_NEW_WORKER, &w)) {
+		vw.worker_id = w.worker_id;
+		if (ioctl(g->vt.fd, VHOST_ATTACH_VRING_WORKER, &vw))
+			return -errno;
+	} else if (errno == ENOTTY) {
+		s->shared = true;
+	} else {
+		return -errno;
+	}
+	for (i = NT_RX; poll_us && i <= NT_TX; i++) {
+		st = (struct vhost_vring_state){ .index = i, .num = poll_us };
+		if (ioctl(g->vt.fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &st))
+			return -errno;
+	}
+	ret = nt_set_backend(g, NT_RX, s->tap.fd[q]);
+	return ret ? ret : nt_set_backend(g, NT_TX, s->tap.fd[q]);
+}
+
+static void sdev_close(struct sdev *s)
+{
+	unsigned int q;
+
+	for (q = 0; q < s->nq; q++)
+		nt_guest_close(&s->g[q]);
+	nt_tap_close(&s->tap);
+}
+
+/* Device @dev of point @sc: tap "vhsc<dev>", its pairs, their workers. */
+static int sdev_open(struct sdev *s, const struct scale *sc, unsigned int dev)
+{
+	struct nt_cfg cfg;
+	char name[16];
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	nt_default_cfg(&cfg);
+	cfg.packed = sc->packed;
+	snprintf(name, sizeof(name), "vhsc%u", dev);
+	ret = nt_tap_open(&s->tap, name, true, NB_TAP_HLEN, sc->queues);
+	while (!ret && s->nq < sc->queues) {
+		ret = nt_guest_open(&s->g[s->nq], &cfg);
+		if (!ret)
+			ret = pair_setup(s, s->nq++, sc->poll_us);
+	}
+	if (ret) {
+		sdev_close(s);
+		return ret;
+	}
+	s->nworkers = find_workers(s->worker, NB_MAX_WORKERS);
+	return 0;
+}
+
+/*
+ * Nothing came back on any pair: ask queue @idx of each for a call (TX
+ * after 3/4 of what it has in flight, as tx_pps(); RX after the next
+ * entry), look once more, then sleep on all their call eventfds. 1, 0
+ * on a timeout, -errno.
+ */
+static int wait_pairs(struct sdev *s, unsigned int idx)
+{
+	struct pollfd p[NB_MAX_QUEUES];
+	struct nt_queue *nq;
+	unsigned int q, after;
+	int ret = 1;
+
+	for (q = 0; q < s->nq; q++) {
+		nq = &s->g[q].q[idx];
+		after = idx == NT_TX ? (nq->num - nq->nfree) * 3 / 4 : 1;
+		vha_drv_delay_cb(&s->g[q].vt.vq[idx].drv, after ? after : 1);
+		p[q] = (struct pollfd){ .fd = s->g[q].vt.vq[idx].call,
+					.events = POLLIN };
+	}
+	for (q = 0; q < s->nq && !nt_used_pending(&s->g[q], idx); q++)
+		;
+	if (q == s->nq) {
+		sleeps++;
+		ret = poll(p, s->nq, NB_WAIT_MS);
+		ret = ret < 0 ? -errno : ret > 0;
+		for (q = 0; q < s->nq; q++)
+			if (p[q].revents & POLLIN)
+				vha_vt_drain(p[q].fd);
+	}
+	for (q = 0; q < s->nq; q++)
+		vha_drv_disable_cb(&s->g[q].vt.vq[idx].drv);
+	return ret;
+}
+
+/* Post every free TX buffer of every pair, take every used one: taken. */
+static int tx_pass(struct sdev *s, size_t len)
+{
+	struct nt_guest *g;
+	unsigned int q;
+	int r, n = 0;
+
+	for (q = 0; q < s->nq; q++) {
+		g = &s->g[q];
+		post_many(g, NT_TX, g->hlen + len, g->q[NT_TX].num);
+		r = reap(g, NT_TX, 0);
+		if (r < 0)
+			return r;
+		n += r;
+	}
+	return n;
+}
+
+/* tx_pps over every pair of the device, counted on its tap. */
+static int scale_tx(struct sdev *s, const struct scale *sc, struct sres *res)
+{
+	unsigned long done = 0, inflight = 0;
+	long long rx0, rx1, ns0;
+	unsigned int q;
+	double t0;
+	int r, w;
+
+	close(s->tap.pkt);	/* nobody reads the tap's network side */
+	s->tap.pkt = -1;
+	for (q = 0; q < s->nq; q++) {
+		tx_fill(&s->g[q], sc->len);
+		vha_drv_disable_cb(&s->g[q].vt.vq[NT_TX].drv);
+		inflight += s->g[q].q[NT_TX].num;
+	}
+	rx0 = tap_stat(s->tap.name, "rx_packets");
+	ns0 = tids_ns(s->worker, s->nworkers);
+	t0 = now_s();
+	do {
+		r = tx_pass(s, sc->len);
+		if (r < 0)
+			return r;
+		w = r ? 1 : wait_pairs(s, NT_TX);
+		if (w <= 0)
+			return w ? w : -ETIMEDOUT;
+		done += r;
+	} while (now_s() - t0 < sc->secs);
+	rx1 = tap_stat(s->tap.name, "rx_packets");
+	res->secs = now_s() - t0;
+	res->worker_ns = tids_ns(s->worker, s->nworkers);
+	res->worker_ns = ns0 < 0 || res->worker_ns < ns0 ? -1 :
+			 res->worker_ns - ns0;
+	if (rx0 < 0 || rx1 < 0 || rx1 - rx0 > (long long)(done + inflight))
+		return -EPROTO;
+	res->pkts = rx1 - rx0;
+	for (q = 0, r = 0; q < s->nq && !r; q++)
+		r = tx_settle(&s->g[q]);
+	return r;
+}
+
+/* Send up to @n frames of the next flows into the tap: number sent. */
+static int write_flows(struct sdev *s, size_t len, unsigned int n,
+		       unsigned int *next)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_ifindex = s->tap.ifindex,
+				   .sll_halen = 6 };
+	static struct mmsghdr m[NB_BURST];
+	static struct iovec iov[NB_BURST];
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < n && i < NB_BURST; i++) {
+		iov[i] = (struct iovec){ flows[(*next + i) % NB_FLOWS], len };
+		m[i].msg_hdr = (struct msghdr){ .msg_name = &sll,
+						.msg_namelen = sizeof(sll),
+						.msg_iov = &iov[i],
+						.msg_iovlen = 1 };
+	}
+	r = sendmmsg(s->tap.pkt, m, i, 0);
+	if (r < 0)
+		return errno == EAGAIN || errno == ENOBUFS ? 0 : -errno;
+	*next += r;
+	return r;
+}
+
+/* Take every received frame of every pair, posting its buffer again. */
+static int rx_pass(struct sdev *s, size_t len)
+{
+	struct nt_guest *g;
+	unsigned int q;
+	int r, n = 0;
+
+	for (q = 0; q < s->nq; q++) {
+		g = &s->g[q];
+		r = reap(g, NT_RX, g->hlen + len);
+		if (r < 0)
+			return r;
+		post_many(g, NT_RX, g->q[NT_RX].bufsz, r);
+		n += r;
+	}
+	return n;
+}
+
+/*
+ * rx_pps over every pair: as rx_pps(), at most NB_RX_WINDOW frames in
+ * flight per pair, counted as used RX entries of all pairs.
+ */
+static int scale_rx(struct sdev *s, const struct scale *sc, struct sres *res)
+{
+	unsigned long sent = 0, recvd = 0, lost = 0, window;
+	unsigned int q, flow = 0;
+	long long ns0;
+	int one = 1, r;
+	double t0;
+
+	setsockopt(s->tap.pkt, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+		   sizeof(one));
+	for (q = 0; q < NB_FLOWS; q++)
+		nt_udp_frame(flows[q], sc->len, q, 1000 + q);
+	for (q = 0; q < s->nq; q++) {
+		post_many(&s->g[q], NT_RX, s->g[q].q[NT_RX].bufsz,
+			  s->g[q].q[NT_RX].num);
+		vha_drv_disable_cb(&s->g[q].vt.vq[NT_RX].drv);
+	}
+	window = NB_RX_WINDOW * s->nq;
+	ns0 = tids_ns(s->worker, s->nworkers);
+	t0 = now_s();
+	do {
+		r = sent - recvd < window ?
+		    write_flows(s, sc->len, window - (sent - recvd), &flow) : 0;
+		if (r < 0)
+			return r;
+		sent += r;
+		r = rx_pass(s, sc->len);
+		if (r < 0)
+			return r;
+		recvd += r;
+		if (!r && sent - recvd >= window) {
+			r = wait_pairs(s, NT_RX);
+			if (r < 0)
+				return r;
+			if (!r) {
+				lost += sent - recvd;	/* dropped on the way */
+				sent = recvd;
+			}
+		}
+	} while (now_s() - t0 < sc->secs);
+	res->secs = now_s() - t0;
+	res->worker_ns = tids_ns(s->worker, s->nworkers);
+	res->worker_ns = ns0 < 0 || res->worker_ns < ns0 ? -1 :
+			 res->worker_ns - ns0;
+	res->pkts = recvd;
+	res->lost = lost;
+	return lost > recvd / 100 ? -EPROTO : 0;
+}
+
+/* A device's process (bench_procs): set up, wait for all, measure. */
+static int sdev_body(void *arg, struct bp_sync *sync, void *out)
+{
+	const struct scale *sc = arg;
+	struct sres *res = out;
+	struct sdev s;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->worker_ns = -1;
+	ret = sdev_open(&s, sc, sync->idx);
+	if (ret)
+		return ret;
+	res->ready = true;
+	res->shared = s.shared;
+	res->workers = s.nworkers;
+	ret = bp_ready(sync);
+	if (!ret)
+		ret = sc->tx ? scale_tx(&s, sc, res) : scale_rx(&s, sc, res);
+	sdev_close(&s);
+	return ret;
+}
+
+/* Every device's error, as "# error" lines: how many. */
+static int scale_errors(const struct scale *sc, const char *metric,
+			const struct sres *res, const int *errs)
+{
+	const char *ring = sc->packed ? "packed" : "split";
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < sc->devices; i++) {
+		if (!errs[i] || errs[i] == -ECANCELED)
+			continue;
+		printf("# error metric=%s size=%zu ring=%s queues=%u devices=%u: device %u: %s%s\n",
+		       metric, sc->len, ring, sc->queues, sc->devices, i,
+		       res[i].ready ? "" : "set-up: ", strerror(-errs[i]));
+		n++;
+	}
+	return n;
+}
+
+/*
+ * One scaling point: every device measures at once; packets/s summed over
+ * the devices, worker CPU per packet over every worker of every device.
+ */
+static void scale_point(const struct scale *sc)
+{
+	static struct sres res[NB_MAX_DEVICES];
+	const char *metric = sc->tx ? "tx_pps" : "rx_pps";
+	const char *ring = sc->packed ? "packed" : "split";
+	const char *mode = sc->poll_us ? "busypoll" : "notify";
+	double pps = 0, pkts = 0, ns = 0, lost = 0;
+	unsigned int i, workers = 0, shared = 0;
+	int errs[NB_MAX_DEVICES], ret;
+	bool cpu = true;
+
+	ret = bp_run(sc->devices, sdev_body, (void *)sc, res, sizeof(res[0]),
+		     NB_SETUP_S + sc->secs, errs);
+	if (ret || scale_errors(sc, metric, res, errs)) {
+		if (ret)
+			printf("# error metric=%s size=%zu ring=%s queues=%u devices=%u: %s\n",
+			       metric, sc->len, ring, sc->queues, sc->devices,
+			       strerror(-ret));
+		failures++;
+		return;
+	}
+	for (i = 0; i < sc->devices; i++) {
+		pps += res[i].pkts / res[i].secs;
+		pkts += res[i].pkts;
+		lost += res[i].lost;
+		workers += res[i].workers;
+		shared += res[i].shared;
+		cpu = cpu && res[i].worker_ns >= 0;
+		ns += res[i].worker_ns;
+	}
+	printf("# %s %zu %s queues=%u devices=%u %s: %u workers%s, busy-poll %u us, %.0f frames lost\n",
+	       metric, sc->len, ring, sc->queues, sc->devices, mode, workers,
+	       shared ? " (no worker ioctls: one per pair)" : "", sc->poll_us,
+	       lost);
+	printf("# result metric=%s size=%zu ring=%s queues=%u devices=%u mode=%s value=%.1f\n",
+	       metric, sc->len, ring, sc->queues, sc->devices, mode, pps);
+	if (cpu && pkts > 0)
+		printf("# result metric=%s size=%zu ring=%s queues=%u devices=%u mode=%s value=%.1f\n",
+		       sc->tx ? "tx_cpu_ns" : "rx_cpu_ns", sc->len, ring,
+		       sc->queues, sc->devices, mode, ns / pkts);
+	else
+		printf("# no worker CPU time for %s (%u workers)\n", metric,
+		       workers);
+	fflush(stdout);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"Usage: vha-net-bench [-b vhost|user] [-r split|packed] [-t seconds] [-m tx,rx,lat]\n");
+		"Usage: vha-net-bench [-b vhost|user] [-r split|packed] [-t seconds] [-m tx,rx,lat]\n"
+		"       vha-net-bench [-r split|packed] [-t seconds] [-m tx,rx]\n"
+		"                     [-q pairs] [-d devices] [-P busypoll_us] [-s size]\n");
 	exit(2);
+}
+
+/* -q, -d, -P, -s: the scaling points of -m (tx, rx; lat has none). */
+static int scale_main(struct scale *sc, const char *metrics)
+{
+	if (user || sc->queues < 1 || sc->queues > NB_MAX_QUEUES ||
+	    sc->devices < 1 || sc->devices > NB_MAX_DEVICES ||
+	    sc->len < 60 || sc->len > NB_SCALE_FRAME)
+		usage();
+	sc->tx = true;
+	if (strstr(metrics, "tx"))
+		scale_point(sc);
+	sc->tx = false;
+	if (strstr(metrics, "rx"))
+		scale_point(sc);
+	return failures ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
+	struct scale sc = { .queues = 1, .devices = 1, .len = 64 };
 	const char *metrics = "tx,rx,lat";
-	bool packed = false;
+	bool packed = false, scaling = false;
 	double secs = 2;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "b:r:t:m:")) != -1) {
-		if (opt == 'b' && !strcmp(optarg, "user"))
+	while ((opt = getopt(argc, argv, "b:r:t:m:q:d:P:s:")) != -1) {
+		if (strchr("qdPs", opt))
+			scaling = true;
+		if (opt == 'q')
+			sc.queues = atoi(optarg);
+		else if (opt == 'd')
+			sc.devices = atoi(optarg);
+		else if (opt == 'P')
+			sc.poll_us = atoi(optarg);
+		else if (opt == 's')
+			sc.len = atoi(optarg);
+		else if (opt == 'b' && !strcmp(optarg, "user"))
 			user = true;
 		else if (opt == 'b' && strcmp(optarg, "vhost"))
 			usage();
@@ -737,11 +1211,16 @@ int main(int argc, char **argv)
 			secs = atof(optarg);
 		else if (opt == 'm')
 			metrics = optarg;
-		else if (opt != 'r' && opt != 'b')
+		else if (opt != 'r' && opt != 'b' && !strchr("qdPs", opt))
 			usage();
 	}
 	if (secs <= 0 || secs > 600)
 		usage();
+	if (scaling) {
+		sc.packed = packed;
+		sc.secs = secs;
+		return scale_main(&sc, metrics);
+	}
 	if (strstr(metrics, "tx")) {
 		point(packed, "tx_pps", "tx_cpu_ns", tx_pps, 64, secs);
 		point(packed, "tx_pps", "tx_cpu_ns", tx_pps, 1500, secs);

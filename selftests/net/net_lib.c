@@ -120,7 +120,11 @@ int nt_tap_open(struct nt_tap *tap, const char *name, bool vnet_hdr,
 	int i, ret;
 
 	memset(tap, 0, sizeof(*tap));
-	tap->fd[0] = tap->fd[1] = tap->pkt = -1;
+	for (i = 0; i < NT_TAP_MAX_QUEUES; i++)
+		tap->fd[i] = -1;
+	tap->pkt = -1;
+	if (queues < 1 || queues > NT_TAP_MAX_QUEUES)
+		return -EINVAL;
 	snprintf(tap->name, sizeof(tap->name), "%s", name);
 	for (i = 0; i < queues; i++) {
 		ret = tap_queue(name, vnet_hdr, hdrsz, queues > 1);
@@ -147,12 +151,14 @@ void nt_tap_close(struct nt_tap *tap)
 {
 	int i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < NT_TAP_MAX_QUEUES; i++) {
 		if (tap->fd[i] >= 0)
 			close(tap->fd[i]);
+		tap->fd[i] = -1;
+	}
 	if (tap->pkt >= 0)
 		close(tap->pkt);
-	tap->fd[0] = tap->fd[1] = tap->pkt = -1;
+	tap->pkt = -1;
 }
 
 /* Ours: sent by a test (source MAC 02:76:68:...), not by the stack. */

@@ -25,6 +25,7 @@ enum {
 	NT_TX = 1,
 	NT_MAX_FRAME = 65536 + 64,
 	NT_ETH_P_TEST = 0x88b5,		/* IEEE local experimental */
+	NT_TAP_MAX_QUEUES = 4,		/* queues of a multiqueue tap */
 };
 
 /* One guest queue: a pool of buffers in guest memory, one per buffer id. */
@@ -62,7 +63,7 @@ struct nt_cfg {
 /* Tap: name, fd per queue, packet socket. */
 struct nt_tap {
 	char name[16];
-	int fd[2];
+	int fd[NT_TAP_MAX_QUEUES];
 	int nfds;
 	int ifindex;
 	int pkt;

@@ -33,10 +33,11 @@ USER_TARGETS += $(NET_FRAME_SEND)
 # vha-net-bench: packets/s and latency of /dev/vhost-net, or (-b user) of
 # vnet_user, the userspace device of tools/vnet-user (make bench-net).
 NET_BENCH := $(OUT)/bin/vha-net-bench
-NET_BENCH_SRCS := selftests/net/net_bench.c selftests/net/net_lib.c
+NET_BENCH_SRCS := selftests/net/net_bench.c selftests/net/net_lib.c \
+	selftests/lib/bench_procs.c
 
-$(NET_BENCH): $(NET_BENCH_SRCS) $(NET_TEST_HDRS) $(VT_LIB_SRCS) $(VT_LIB_HDRS) $(VNET_USER_SRCS) $(VNET_USER_HDRS)
+$(NET_BENCH): $(NET_BENCH_SRCS) $(NET_TEST_HDRS) selftests/lib/bench_procs.h $(VT_LIB_SRCS) $(VT_LIB_HDRS) $(VNET_USER_SRCS) $(VNET_USER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(VT_CFLAGS) $(VNET_USER_CFLAGS) -Iselftests/net -o $@ $(filter %.c,$^) $(VNET_USER_LIBS)
+	$(CC) $(VT_CFLAGS) $(VNET_USER_CFLAGS) -Iselftests/net -Iselftests/lib -o $@ $(filter %.c,$^) $(VNET_USER_LIBS)
 
 USER_TARGETS += $(NET_BENCH)

@@ -26,6 +26,13 @@ pkgs=(
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients systemd
 )
 
+# The state directories libvirt-daemon-system would make (not installed:
+# it starts services). e2e_libvirt.sh mounts a tmpfs on each inside the
+# VM, whose root is this machine's, read-only there.
+for d in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
+	[ -d "$d" ] || mkdir -p "$d"
+done
+
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -143,7 +143,10 @@ libvirt_start() {
 
 	for d in /etc/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /run/libvirt; do
 		mkdir -p "$d" 2>/dev/null
-		mount -t tmpfs tmpfs "$d" || return 1
+		if ! mount -t tmpfs tmpfs "$d"; then
+			echo "# libvirt_start: no tmpfs on $d (scripts/install-deps.sh makes it on the host)"
+			return 1
+		fi
 	done
 	# the QEMU driver looks its default user up before reading qemu.conf
 	if ! grep -q '^libvirt-qemu:' /etc/passwd; then

@@ -364,17 +364,82 @@ def blk_table(rows):
     return out
 
 
+def scale_series(rows):
+    """
+    bench_scale.sh's points by series: {(series, mode): {(queues, devices):
+    {"thr": stats, "cpu": stats}}}. A net series is a ring and a direction
+    (packets/s, worker ns per packet), a blk one a pattern and an iodepth
+    (IOPS, worker ns per request); mode: notify or busypoll.
+    """
+    out = {}
+    for r in rows:
+        st = r.get("stats", {})
+        if r.get("part") == "net":
+            metric = str(r.get("metric", ""))
+            kind = "thr" if metric.endswith("_pps") else "cpu"
+            series = "net %s %s %sB" % (r.get("ring"), metric.split("_")[0].upper(),
+                                        r.get("size"))
+            mode, v = r.get("mode"), st.get("value")
+            pts = [(kind, v)]
+        elif r.get("part") == "blk":
+            series = "blk %s QD%s" % (r.get("rw"), r.get("depth"))
+            mode = r.get("poll")
+            pts = [("thr", st.get("iops")), ("cpu", st.get("cpu_ns"))]
+        else:
+            continue
+        at = (r.get("queues"), r.get("devices"))
+        for kind, v in pts:
+            if v:
+                out.setdefault((series, mode), {}).setdefault(at, {})[kind] = v
+    return out
+
+
+# The scaling points, in the order shown, against one queue of one device.
+SCALE_POINTS = [((1, 1), "1 queue"), ((2, 1), "2 queues"), ((4, 1), "4 queues"),
+                ((1, 4), "4 devices"), ((1, 16), "16 devices")]
+
+
+def scale_rows(rows):
+    """(series, mode, point, throughput, its ratio, cpu, its ratio) tuples."""
+    out = []
+    for (series, mode), by in sorted(scale_series(rows).items()):
+        base = by.get((1, 1), {})
+        for at, text in SCALE_POINTS:
+            p = by.get(at)
+            if not p:
+                continue
+            thr, cpu = p.get("thr"), p.get("cpu")
+            out.append((series, mode, text, thr,
+                        ratio(thr, base.get("thr")) if thr else None, cpu,
+                        ratio(cpu, base.get("cpu")) if cpu else None))
+    return out
+
+
 def scale_table(rows):
-    keys = sorted({k for r in rows for k in r if k not in ("stats", "bench", "round")})
-    meas = sorted({k for r in rows for k in r["stats"]})
-    out = ["| " + " | ".join(keys + meas) + " |",
-           "|" + "---|" * len(keys) + "---:|" * len(meas)]
-    def order(r):
-        return [(0, r[k], "") if isinstance(r.get(k), (int, float)) else
-                (1, 0, str(r.get(k, ""))) for k in keys]
-    for r in sorted(rows, key=order):
-        out.append("| " + " | ".join([str(r.get(k, "")) for k in keys] +
-                                     [fmt_stat(r["stats"].get(m)) for m in meas]) + " |")
+    out = ["| series | mode | point | packets/s or IOPS | × 1 queue | worker ns per packet or request | × 1 queue |",
+           "|---|---|---|---:|---:|---:|---:|"]
+    for series, mode, text, thr, rt, cpu, rc in scale_rows(rows):
+        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            series, mode, text, fmt_stat(thr), fmt_ratio(rt), fmt_stat(cpu),
+            fmt_ratio(rc)))
+    return out
+
+
+def scale_goals(doc):
+    """Goal lines: worker CPU per unit at 4 queues and 16 devices <= 1.15x."""
+    out = []
+    rows = scale_rows(doc["summary"].get("scale", []))
+    for text in ("4 queues", "16 devices"):
+        got = [(rc, series, mode) for series, mode, t, _, _, _, rc in rows
+               if t == text and rc is not None]
+        if not got:
+            out.append("| scaling: worker CPU per unit at %s / 1 queue ≤ 1.15 | - | no figure |" % text)
+            continue
+        worst = max(got)
+        met = sum(1 for g in got if g[0] <= 1.15)
+        out.append("| scaling: worker CPU per unit at %s / 1 queue ≤ 1.15 (worst of %d series: %s, %s) | %.3f | %s (%d of %d series within) |" % (
+            text, len(got), worst[1], worst[2], worst[0],
+            "met" if met == len(got) else "**missed**", met, len(got)))
     return out
 
 
@@ -415,7 +480,7 @@ def goals(doc):
             verdict = "met" if met else "**missed**"
         out.append("| %s %s %.1f | %s | %s |" % (text, op.replace(">=", "≥").replace("<=", "≤"),
                                                 goal, "-" if v is None else "%.3f" % v, verdict))
-    return out
+    return out + scale_goals(doc)
 
 
 def machine_line(doc):
@@ -558,47 +623,48 @@ plot %s
 
 
 def plot_scale(doc, d):
-    """Throughput and CPU per unit against queues or devices, one line per
-    combination of the other dimensions, whatever the scaling lines carry."""
-    rows = doc["summary"].get("scale", [])
+    """
+    Throughput and worker CPU per packet or request against queues (one
+    device) and against devices (one queue each), relative to one queue of
+    one device: one line per series and mode (see scale_series).
+    """
     made = []
-    for xkey in ("queues", "devices"):
-        xr = [r for r in rows if isinstance(r.get(xkey), int)]
-        if not xr:
-            continue
-        meas = sorted({k for r in xr for k in r["stats"] if r["stats"][k]})
-        for kind, pick in (("throughput", lambda k: not re.search(r"cpu|_ns$|_us$|lat", k)),
-                           ("cpu", lambda k: re.search(r"cpu", k))):
-            ks = [k for k in meas if pick(k)]
-            if not ks:
-                continue
+    series = scale_series(doc["summary"].get("scale", []))
+    axes = (("queues", lambda at: at[1] == 1, 0), ("devices", lambda at: at[0] == 1, 1))
+    kinds = (("thr", "throughput", "packets/s or IOPS"),
+             ("cpu", "cpu", "worker CPU per unit"))
+    for xkey, on_axis, xi in axes:
+        for kind, name, what in kinds:
             plots = []
-            lines = {}
-            for r in xr:
-                other = tuple((k, v) for k, v in sorted(r.items())
-                              if k not in ("stats", "bench", "round", xkey))
-                for k in ks:
-                    st = r["stats"].get(k)
-                    if st:
-                        lines.setdefault((k,) + other, []).append((r[xkey], st))
-            for i, (key, pts) in enumerate(sorted(lines.items(), key=str)):
-                fn = "scale-%s-%s-%d.dat" % (xkey, kind, i)
+            for i, ((sname, mode), by) in enumerate(sorted(series.items())):
+                base = by.get((1, 1), {}).get(kind)
+                pts = sorted((at[xi], p[kind]) for at, p in by.items()
+                             if on_axis(at) and kind in p)
+                if not base or not base["median"] or len(pts) < 2:
+                    continue
+                fn = "scale-%s-%s-%d.dat" % (xkey, name, i)
                 with open(os.path.join(d, fn), "w") as f:
-                    for x, st in sorted(pts, key=lambda p: p[0]):
-                        f.write("%d %g %g %g\n" % (x, st["median"], st["min"], st["max"]))
-                title = " ".join([key[0]] + ["%s=%s" % kv for kv in key[1:]])
-                plots.append("'%s' using 1:2:3:4 with yerrorlines lw 2 title '%s'" % (
-                    fn, title.replace("'", "")))
-            png = "scale-%s-%s.png" % (kind, xkey)
+                    for x, st in pts:
+                        f.write("%d %g %g %g\n" % (x, st["median"] / base["median"],
+                                                    st["min"] / base["median"],
+                                                    st["max"] / base["median"]))
+                plots.append("'%s' using 1:2:3:4 with yerrorlines lw 2 dt %d title '%s, %s'" % (
+                    fn, 1 if mode == "notify" else 2, sname, mode))
+            if not plots:
+                continue
+            png = "scale-%s-%s.png" % (name, xkey)
             script = PLOT_HEAD + """set output '%s'
-set title "scaling: %s against %s (%s)"
+set title "scaling: %s against %s, relative to 1 queue of 1 device (%s)"
 set logscale x 2
+set xtics (1, 2, 4, 16)
+set xrange [0.8:%d]
 set xlabel "%s"
-set ylabel "median, bars min..max"
+set ylabel "%s / one queue (median, bars min..max)"
 set yrange [0:*]
-set key outside below
+set key outside right
 plot %s
-""" % (png, kind, xkey, doc["date"][:10], xkey, ", ".join(plots))
+""" % (png, what, xkey, doc["date"][:10], 5 if xkey == "queues" else 20, xkey, name,
+       ", ".join(plots))
             if gnuplot(script, d) == 0:
                 made.append(png)
     return made
@@ -679,7 +745,9 @@ def cmd_readme(path, readme, docdir):
               "`<pattern>-<size>-d<iodepth>-q<queues>`; median [min..max]; ratios of medians; "
               "device CPU per request (median).", ""] + blk_table(s["blk"]) + [""]
     if s.get("scale"):
-        L += ["Scaling (`bench_scale.sh`): median [min..max] per point.", ""] + \
+        L += ["Scaling (`bench_scale.sh`): median [min..max] per point, and its ratio to one "
+              "queue of one device (Q queues of one device, each on its own worker; D devices "
+              "of one queue, one owner each; notify or busy-poll mode).", ""] + \
             scale_table(s["scale"]) + [""]
     else:
         L += ["Scaling: no `bench_scale.sh` results in this run.", ""]

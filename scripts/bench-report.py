@@ -409,9 +409,8 @@ def scale_rows(rows):
             if not p:
                 continue
             thr, cpu = p.get("thr"), p.get("cpu")
-            out.append((series, mode, text, thr,
-                        ratio(thr, base.get("thr")) if thr else None, cpu,
-                        ratio(cpu, base.get("cpu")) if cpu else None))
+            out.append((series, mode, text, thr, ratio(thr, base.get("thr")),
+                        cpu, ratio(cpu, base.get("cpu"))))
     return out
 
 

@@ -29,9 +29,7 @@ pkgs=(
 # The state directories libvirt-daemon-system would make (not installed:
 # it starts services). e2e_libvirt.sh mounts a tmpfs on each inside the
 # VM, whose root is this machine's, read-only there.
-for d in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
-	[ -d "$d" ] || mkdir -p "$d"
-done
+mkdir -p /var/lib/libvirt /var/cache/libvirt /var/log/libvirt
 
 missing=()
 for p in "${pkgs[@]}"; do

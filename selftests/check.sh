@@ -18,7 +18,7 @@ stages=${VHA_CHECK_STAGES:-static unit runner debug distro}
 passed=0 failed=0 skipped=0
 log=$root/build/check
 mkdir -p "$log"
-rm -f "$log"/{kernel,static,unit,runner,debug,distro,vub,libvirt}.log "$log/retries"
+rm -f "$log"/{kernel,static,unit,runner,debug,distro,vub,deb,ops}.log "$log/retries"
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3)); }
 
@@ -76,8 +76,9 @@ distro_run() {
 }
 
 # suite_tests: the debug stage's tests, every selftests/*/test_*.sh but
-# the one that cannot pass there: test_deb.sh (Debian's kernel, after
-# selftests/modules/deb_prepare.sh on the host: run it by hand).
+# the one that cannot pass there: test_deb.sh (DKMS builds for Debian's
+# kernel, after selftests/modules/deb_prepare.sh on the host: the distro
+# stage runs it).
 suite_tests() {
 	local t out=""
 	for t in selftests/*/test_*.sh; do
@@ -142,16 +143,25 @@ for s in $stages; do
 		add_vm_result "$log/debug.result"
 		;;
 	distro)
-		stage "VM on Debian's kernel: load smoke, QEMU end to end (net, blk through vhost-user-blk), DPDK virtio_user"
+		stage "VM on Debian's kernel: load smoke, QEMU end to end (net, blk through vhost-user-blk), DPDK virtio_user, libvirt, the Debian packages"
 		rm -f "$log/distro.result"
 		distro_run distro 'selftests/modules/test_load_unload.sh selftests/modules/test_devnodes.sh selftests/modules/test_coexist.sh selftests/net/e2e_qemu.sh selftests/net/dpdk_virtio_user.sh'
 		# the vhost-user-blk guests in a boot of their own: the daemon's
 		# restart is where the emulated SVM fails most, and its retry
 		# then costs this test only
 		distro_run vub selftests/blk/e2e_vhost_user.sh
-		# libvirt in a boot of its own: two CI runs saw nested guests
-		# die in the boot it once shared with e2e_vhost_user.sh
-		distro_run libvirt selftests/blk/e2e_libvirt.sh
+		# libvirt and the Debian packages in a boot of their own: two CI
+		# runs saw nested guests die in the boot libvirt once shared
+		# with e2e_vhost_user.sh. The packages and the compiler cache
+		# of their DKMS build are made on the host first.
+		if ./selftests/modules/deb_prepare.sh > "$log/deb-prepare.log" 2>&1; then
+			distro_run ops 'selftests/blk/e2e_libvirt.sh selftests/modules/test_deb.sh'
+		else
+			echo "# FAILED: make deb / deb_prepare.sh (log: $log/deb-prepare.log)" | tee "$log/deb.log"
+			tail -n 20 "$log/deb-prepare.log"
+			add 0 1 0
+			distro_run ops selftests/blk/e2e_libvirt.sh
+		fi
 		;;
 	*) echo "check: unknown stage $s"; add 0 1 0 ;;
 	esac
@@ -161,7 +171,7 @@ done
 # can be read: the failed points and each VM run's reasons.
 summary() {
 	local f
-	for f in "$log"/{kernel,static,unit,runner,debug,distro,vub,libvirt}.log; do
+	for f in "$log"/{kernel,static,unit,runner,debug,distro,vub,deb,ops}.log; do
 		[ -e "$f" ] || continue
 		tr -d '\r' < "$f" | awk -v s="$(basename "$f" .log)" '
 			/^# FAILED: / { sub(/^# FAILED: /, ""); print s ": " $0 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The kernel fuzzer for a bounded time (FUZZ_TIME, default 150 s; FUZZ_SEED
+# The kernel fuzzer for a bounded time (FUZZ_TIME, default 100 s; FUZZ_SEED
 # fixed by default, so that make check explores the same programs each
 # time): vha-fuzz-kernel runs random, mostly valid ioctl sequences from
 # three threads against /dev/vhost-test, /dev/vhost-net and /dev/vhost-blk
@@ -21,7 +21,7 @@ blk_prepare
 [ -x "$VHA_BIN/vha-fuzz-kernel" ] || blk_fail "$VHA_BIN/vha-fuzz-kernel missing (make user)"
 dev=$(nullb vhafuzz 16) || blk_fail "null_blk for the fuzzer"
 state=${VHA_OUT:-$blk_work}/fuzz-program.txt
-secs=${FUZZ_TIME:-150}
+secs=${FUZZ_TIME:-100}
 seed=${FUZZ_SEED:-0x5eed0001}
 
 echo "TAP version 13"

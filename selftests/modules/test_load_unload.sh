@@ -10,10 +10,10 @@ set -u
 
 # 20 rounds on Debian's kernel (50 took 50 to 140 s of make check's
 # budget, and a leak of a few bytes a round is below the slab slack either
-# way); 10 on the debug kernel, where a round costs seconds under KASAN and
+# way); 6 on the debug kernel, where a round costs seconds under KASAN and
 # kmemleak, and leaks are caught by object anyway.
 default_rounds=20
-[ "${VHA_KERNEL_KIND:-}" != debug ] || default_rounds=10
+[ "${VHA_KERNEL_KIND:-}" != debug ] || default_rounds=6
 rounds=${VHA_LOAD_ROUNDS:-$default_rounds}
 # Slack for unrelated kernel activity during the cycles (KiB).
 slack_kb=${VHA_SLAB_SLACK_KB:-512}

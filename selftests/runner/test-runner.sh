@@ -77,7 +77,7 @@ run_fails --kernel distro -- "insmod $bm mode=warn; rmmod vha_badmod; insmod $bm
 says "a failing command fails the run" "the job failed"
 says "a WARN fails the run" "taint|oops/BUG/WARN"
 says "a module that will not unload fails the run" "still loaded at the end"
-expect_fail "a hang fails the run and QEMU is killed" "HUNG" --kernel distro --timeout 45 -- "sleep 600"
+expect_fail "a hang fails the run and QEMU is killed" "HUNG" --kernel distro --timeout 30 -- "sleep 600"
 hung_job=$(echo "$out" | sed -n 's/.*job files kept in //p')
 if [ -z "$hung_job" ] || pgrep -f "vha.job=$hung_job( |$)" > /dev/null; then
 	tap_not_ok "no QEMU left behind"

@@ -32,7 +32,7 @@ debdir=$VHA_ROOT/build/deb
 rel=$(uname -r)
 base=/tmp/vha-deb
 m=$base/root
-tap_plan 13
+tap_plan 14
 
 dkms_deb=$(ls "$debdir"/vhost-accel-dkms_*_all.deb 2>/dev/null | head -n 1)
 tools_deb=$(ls "$debdir"/vhost-accel-tools_*_amd64.deb 2>/dev/null | head -n 1)
@@ -125,6 +125,22 @@ if [ -z "$bad" ]; then
 	tap_ok "vhost_accel vhost_accel_test vhost_net vhost_blk are in updates/dkms, built for $rel"
 else
 	tap_not_ok "all four modules are in updates/dkms, built for $rel (got$bad)"
+fi
+# Secure Boot (README, Install): DKMS signed them with the key whose
+# certificate the README says to enroll.
+unsigned=""
+for mod in vhost_accel vhost_accel_test vhost_net vhost_blk; do
+	ko=$(ls "$m/lib/modules/$rel/updates/dkms/$mod.ko"* 2>/dev/null | head -n 1)
+	signer=$(modinfo -F signer "${ko:-/nonexistent}" 2>/dev/null)
+	[ -n "$signer" ] || unsigned="$unsigned $mod"
+done
+cert=$m/var/lib/dkms/mok.pub
+subject=$(openssl x509 -inform DER -in "$cert" -noout -subject 2>/dev/null ||
+	openssl x509 -in "$cert" -noout -subject 2>/dev/null)
+if [ -z "$unsigned" ] && [ -n "$subject" ] && [[ "$subject" == *"$signer"* ]]; then
+	tap_ok "DKMS signed them (signer '$signer'), and /var/lib/dkms/mok.pub, the certificate to enroll, is that key's ($subject)"
+else
+	tap_not_ok "DKMS signed all four with the key of /var/lib/dkms/mok.pub (unsigned:${unsigned:- none}; signer '$signer'; certificate: ${subject:-unreadable})"
 fi
 
 path=$(inroot modinfo -n vhost_net 2>&1)

@@ -175,12 +175,12 @@ mig_qemu() {
 
 	shift 4
 	[ "$mode" = packed ] && dev=",packed=on"
-	nested_qemu "$name" "init_on_free=1 vha.ip=$net vha.secs=$secs vha.rate=$rate vha.iops=$iops" \
+	nested_qemu "$name" "init_on_free=1 unknown_nmi_panic vha.ip=$net vha.secs=$secs vha.rate=$rate vha.iops=$iops" \
 		-smp 1 -m "$mem" \
 		-object "memory-backend-memfd,id=mem,size=${mem}M,share=on" \
 		-numa node,memdev=mem \
 		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=on,vhostforce=on" \
-		-device "virtio-net-pci,netdev=n0,mac=52:54:00:77:09:02$dev" \
+		-device "virtio-net-pci,id=nic0,netdev=n0,mac=52:54:00:77:09:02$dev" \
 		-chardev "socket,id=c0,path=$sock" \
 		-device "vhost-user-blk-pci,chardev=c0,num-queues=1$dev" \
 		-qmp "unix:$nested_dir/$name.qmp,server=on,wait=off" "$@"
@@ -442,6 +442,35 @@ run_end() {
 	taps_del
 }
 
+# still_probe NAME SINCE: while NAME's QEMU runs, once its console has been
+# silent for 40 s since its last line or SINCE (the end of the migration,
+# in seconds since the epoch; the guest prints a heartbeat every 15 s), write to
+# NAME.still what QEMU's virtio-net queues hold (the control queue, 2, is
+# QEMU's own; 0 and 1 are vhost's), then inject an NMI: the guest boots
+# with unknown_nmi_panic, so its kernel prints where its vCPU stood, by
+# its own symbols, and dies (a retry, like any nested guest's death). A
+# destination standing still after the switch, seen 2 times in 9, so
+# says where it stands.
+still_probe() {
+	local name=$1 out=$nested_dir/$1.still age q last
+
+	while nested_alive "$name"; do
+		last=$(stat -c %Y "$nested_dir/$name.console")
+		[ "$last" -ge "$2" ] || last=$2
+		age=$(( $(date +%s) - last ))
+		if [ "$age" -ge 40 ]; then
+			for q in 0 1 2; do
+				qmp "$name" "{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"info virtio-queue-status /machine/peripheral/nic0/virtio-backend $q\"}}" |
+					tr -d '"' | sed 's/\\r\\n/ /g; s/  */ /g' | sed "s/^/vq$q /"
+			done > "$out"
+			echo "silent for ${age}s after $(nested_elapsed "$name")s: NMI" >> "$out"
+			qmp "$name" '{"execute": "inject-nmi"}' > /dev/null
+			return 0
+		fi
+		sleep 2
+	done
+}
+
 # died_retry NAME TRY: with TRY "retry", did either guest's kernel die?
 died_retry() {
 	local s
@@ -461,7 +490,7 @@ died_retry() {
 run_once() {
 	local m=$1 src=$1-src dst=$1-dst t_mig t_done st fds pkt0 pkt1 pkt2
 	local bpk0 bpk1 rc_src rc_dst la lb sg ds g s k q feat want_bit=0 v want
-	local la_get lb_set derr
+	local la_get lb_set derr probe
 	local trace=$nested_dir/$1.trace srv=$nested_dir/$1.iperf-server
 
 	[ "$m" = packed ] && want_bit=1
@@ -504,8 +533,12 @@ run_once() {
 	bpk0=$bpk1
 	bpk1=$(vq_field "$daemon_b" blk 0 packets)
 	dst_queues "$(nested_pid "$dst")" > "$nested_dir/$m.dstvq"
+	still_probe "$dst" "$t_done" &
+	probe=$!
 	nested_wait_exit "$dst"
 	rc_dst=$?
+	kill "$probe" 2>/dev/null
+	wait "$probe" 2>/dev/null
 	echo 0 > "$tr/tracing_on"
 	cp "$tr/trace" "$trace"
 	cat "$tr/events/vhamig/logaddr/hist" > "$nested_dir/$m.loghist" 2>/dev/null
@@ -513,6 +546,11 @@ run_once() {
 	nested_show "$src"
 	tap_diag "--- $m: the destination's console from the switch on:"
 	nested_show "$dst"
+	if [ -s "$nested_dir/$dst.still" ]; then
+		tap_diag "$m: the destination's console was silent for 40 s; QEMU's virtio-net queues then, and the guest's kernel on the NMI:"
+		sed "s/^/#   $m: /" "$nested_dir/$dst.still"
+		grep -a -A 45 'NMI' "$nested_dir/$dst.txt" | head -n 60 | sed "s/^/#   $m: /"
+	fi
 	died_retry "$m" "$2" && return 1
 
 	tap_diag "$m: query-migrate: $(cut -c 1-400 "$nested_dir/$m.migrate")"

@@ -56,10 +56,9 @@
 # on the destination before its end (QEMU, -no-reboot, exits 0), or that
 # KVM can no longer enter (QEMU: "KVM: entry failed, hardware error"; all
 # the emulated SVM: README, Test VM) is run once more, saying so; a
-# second death fails. A
-# destination silent for 40 s after the switch gets an NMI (the guest
-# boots with unknown_nmi_panic) so that its kernel prints where it stood. Prints TAP. Measured
-# on the 2-core machine: split and packed 164 s, `make check-migration`
+# second death fails. A destination silent for 40 s after the switch gets
+# an NMI (the guest boots with unknown_nmi_panic) so that its kernel
+# prints where it stood. Prints TAP. Measured on the 2-core machine: split and packed 164 s, `make check-migration`
 # (the VM's boot included) 183 s.
 set -u
 . "$VHA_ROOT/selftests/lib/tap.sh"
@@ -461,8 +460,8 @@ entry_failed='KVM: entry failed, hardware error'
 # QEMU's own; 0 and 1 are vhost's), then inject an NMI: the guest boots
 # with unknown_nmi_panic, so its kernel prints where its vCPU stood, by
 # its own symbols, and dies (a retry, like any nested guest's death). A
-# destination standing still after the switch, seen 2 times in 9, so
-# says where it stands.
+# QEMU that says KVM's entry failed is killed at once instead: its vCPU
+# will not run again (the one stand-still caught so far was that).
 still_probe() {
 	local name=$1 out=$nested_dir/$1.still age q last
 

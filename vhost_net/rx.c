@@ -10,6 +10,7 @@
  */
 #include <linux/net.h>
 #include <linux/socket.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/virtio_byteorder.h>
 #include <linux/virtio_config.h>
@@ -118,6 +119,22 @@ static int get_bufs(struct vha_net_vq *nvq, u64 need, struct rx_pkt *pkt,
 }
 
 /*
+ * Write num_buffers at @off: one store when the first buffer holds it (it
+ * does unless the guest split its header), else a copy across segments.
+ */
+static int put_num_buffers(struct vha_net_vq *nvq, const struct rx_pkt *pkt,
+			   size_t off, __virtio16 val)
+{
+	const struct iovec *iov = nvq->vq.iov;
+	__virtio16 __user *p;
+
+	if (iov[0].iov_len < off + sizeof(val))
+		return vha_iov_copy_to(iov, pkt->nsegs, off, &val, sizeof(val));
+	p = (__virtio16 __user *)((char __user *)iov[0].iov_base + off);
+	return put_user(val, p) ? -EFAULT : 0;
+}
+
+/*
  * Copy the next packet into @pkt's buffers: the header we add (with
  * VHOST_NET_F_VIRTIO_NET_HDR), then what recvmsg() writes (the tap's own
  * header, if it has one, and the packet), then num_buffers. The packet is
@@ -154,9 +171,8 @@ static int deliver(struct vha_net_vq *nvq, const struct rx_pkt *pkt,
 		return ret < 0 ? ret : -EIO;
 	}
 	/* The tap skips num_buffers (12-byte headers): it is ours to fill. */
-	if (nvq->sock_hlen > nb_off &&
-	    vha_iov_copy_to(nvq->vq.iov, pkt->nsegs, nb_off,
-			    &hdr.num_buffers, sizeof(hdr.num_buffers))) {
+	if (nvq->sock_hlen > nb_off && put_num_buffers(nvq, pkt, nb_off,
+						       hdr.num_buffers)) {
 		vha_net_stat_add(VHA_NET_STAT_RX_DROPPED, 1);
 		vha_vq_count_dropped(&nvq->vq, 1);
 		return -EFAULT;

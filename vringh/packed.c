@@ -22,7 +22,7 @@ enum packed_offset {
 	EVENT_FLAGS = 2,
 };
 
-static u64 slot_addr(const struct vha_ring *r, u16 slot)
+static __always_inline u64 slot_addr(const struct vha_ring *r, u16 slot)
 {
 	return r->desc + (u64)slot * VHA_DESC_SIZE;
 }
@@ -33,7 +33,8 @@ static bool desc_is_avail(u16 flags, bool wrap)
 	       !!(flags & VHA_DESC_F_USED) != wrap;
 }
 
-static void advance(const struct vha_ring *r, u16 *slot, bool *wrap, u32 n)
+static __always_inline void advance(const struct vha_ring *r, u16 *slot,
+				    bool *wrap, u32 n)
 {
 	u32 s = *slot + n;
 
@@ -99,7 +100,7 @@ static int walk_chain(struct vha_ring *r, struct vha_chain *c)
 
 	vha_walk_start(&w, c);
 	for (;;) {
-		if (vha_read_ring(r, &d, slot_addr(r, slot), sizeof(d)))
+		if (vha_read_desc(r, slot_addr(r, slot), &d))
 			return vha_access_err(r);
 		flags = le16_to_cpu(d.flags);
 		/* 2.8.6 / 2.8.17: every descriptor of a list is available */
@@ -162,7 +163,7 @@ int vha_packed_get(struct vha_ring *r, struct vha_chain *c)
 }
 EXPORT_SYMBOL_GPL(vha_packed_get);
 
-static u16 used_flags(bool wrap)
+static __always_inline u16 used_flags(bool wrap)
 {
 	return wrap ? VHA_DESC_F_AVAIL | VHA_DESC_F_USED : 0;
 }
@@ -250,6 +251,51 @@ static int push_in_order(struct vha_ring *r, const struct vha_used *u,
 }
 
 /*
+ * vha_packed_push() in VMM memory, in one user-access section over the
+ * descriptor ring: entries 1..n-1 as one 8-byte store each (len, id and
+ * flags), then the first entry's len and id, the barrier and its flags.
+ */
+static int push_table(struct vha_ring *r, const struct vha_used *u,
+		      unsigned int n)
+{
+	struct vha_pdesc __user *ring = u64_to_user_ptr(r->desc);
+	struct vha_pdesc __user *first = ring + r->last_used;
+	u16 slot = r->last_used;
+	bool wrap = r->used_wrap;
+	unsigned int i;
+	u64 tail;
+
+	BUILD_BUG_ON(offsetof(struct vha_pdesc, len) != PDESC_LEN ||
+		     offsetof(struct vha_pdesc, id) != PDESC_LEN + 4 ||
+		     offsetof(struct vha_pdesc, flags) != PDESC_FLAGS);
+	if (unlikely(!user_access_begin(ring, sizeof(*ring) * (size_t)r->num)))
+		goto fault;
+	for (i = 1; i < n; i++) {
+		advance(r, &slot, &wrap, u[i - 1].ndesc);
+		tail = u[i].len | (u64)u[i].id << 32 |
+		       (u64)used_flags(wrap) << 48;
+		unsafe_put_user(cpu_to_le64(tail), (__le64 __user *)
+				u64_to_user_ptr(slot_addr(r, slot) + PDESC_LEN),
+				fault_end);
+	}
+	unsafe_put_user(cpu_to_le32(u[0].len), &first->len, fault_end);
+	unsafe_put_user(cpu_to_le16(u[0].id), &first->id, fault_end);
+	/* 2.8.21: id and len are visible before the flags that publish them */
+	smp_wmb();
+	unsafe_put_user(cpu_to_le16(used_flags(r->used_wrap)), &first->flags,
+			fault_end);
+	user_access_end();
+	advance(r, &slot, &wrap, u[n - 1].ndesc);
+	r->last_used = slot;
+	r->used_wrap = wrap;
+	return 0;
+fault_end:
+	user_access_end();
+fault:
+	return vha_fail(r, VHA_ERR_RING_ACCESS, -EFAULT);
+}
+
+/*
  * Return n chains.  Entries 1..n-1 are written completely first, then the
  * first entry's body, a barrier and last the first entry's flags: the driver
  * reads used descriptors in order, so it sees the batch at once and a single
@@ -270,6 +316,8 @@ int vha_packed_push(struct vha_ring *r, const struct vha_used *u,
 		return 0;
 	if (in_order_batch(r, u, n))
 		return push_in_order(r, u, n);
+	if (likely(r->mem.kind == VHA_MEM_TABLE))
+		return push_table(r, u, n);
 	for (i = 1; i < n; i++) {
 		advance(r, &slot, &wrap, u[i - 1].ndesc);
 		if (write_used_tail(r, slot, u[i].id, u[i].len, wrap))

@@ -135,6 +135,7 @@ int vha_ring_set_addr(struct vha_ring *r, u64 desc, u64 avail, u64 used)
 	r->desc = desc;
 	r->avail = avail;
 	r->used = used;
+	r->heads_n = 0;		/* read from the old ring */
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vha_ring_set_addr);
@@ -143,6 +144,7 @@ EXPORT_SYMBOL_GPL(vha_ring_set_addr);
 void vha_ring_set_mem(struct vha_ring *r, const struct vha_mem *mem)
 {
 	r->mem = *mem;
+	r->heads_n = 0;
 }
 EXPORT_SYMBOL_GPL(vha_ring_set_mem);
 
@@ -170,6 +172,7 @@ int vha_ring_set_base(struct vha_ring *r, u32 base)
 			return vha_fail(r, VHA_ERR_CONFIG, -EINVAL);
 		r->last_avail = base;
 		r->shadow_avail = base;
+		r->heads_n = 0;
 		return 0;
 	}
 	if (!(base >> 16))

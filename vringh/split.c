@@ -30,8 +30,7 @@ static u64 avail_event_addr(const struct vha_ring *r)
 
 static int read_desc(struct vha_ring *r, u16 i, struct vha_desc *d)
 {
-	return vha_read_ring(r, d, r->desc + (u64)i * VHA_DESC_SIZE,
-			     VHA_DESC_SIZE);
+	return vha_read_desc(r, r->desc + (u64)i * VHA_DESC_SIZE, d);
 }
 
 /*
@@ -141,6 +140,44 @@ static int walk_chain(struct vha_ring *r, struct vha_chain *c, u16 i)
 	}
 }
 
+/*
+ * Read the published avail->ring[] entries from last_avail on, up to
+ * VHA_RING_HEAD_BATCH and the end of the ring, into r->heads: one ring
+ * access for a run of heads instead of one per chain. Upstream reads them
+ * one by one.
+ */
+static int read_heads(struct vha_ring *r)
+{
+	u16 slot = r->last_avail & (r->num - 1);
+	u32 n = min3((u32)VHA_RING_HEAD_BATCH, r->num - slot,
+		     (u32)(u16)(r->shadow_avail - r->last_avail));
+	u64 addr = r->avail + AVAIL_RING + 2ULL * slot;
+	const __le16 __user *src = u64_to_user_ptr(addr);
+	__le16 buf[VHA_RING_HEAD_BATCH];
+	u32 i;
+
+	r->heads_n = 0;
+	if (unlikely(r->mem.kind != VHA_MEM_TABLE)) {
+		if (vha_read_ring(r, buf, addr, 2 * n))
+			return vha_access_err(r);
+	} else {
+		if (unlikely(!user_access_begin(src, 2 * n)))
+			goto fault;
+		for (i = 0; i < n; i++)
+			unsafe_get_user(buf[i], src + i, fault_end);
+		user_access_end();
+	}
+	for (i = 0; i < n; i++)
+		r->heads[i] = le16_to_cpu(buf[i]);
+	r->heads_at = r->last_avail;
+	r->heads_n = n;
+	return 0;
+fault_end:
+	user_access_end();
+fault:
+	return vha_fail(r, VHA_ERR_RING_ACCESS, -EFAULT);
+}
+
 int vha_split_get(struct vha_ring *r, struct vha_chain *c)
 {
 	u16 head;
@@ -151,9 +188,12 @@ int vha_split_get(struct vha_ring *r, struct vha_chain *c)
 	ret = avail_pending(r);
 	if (ret <= 0)
 		return ret;
-	if (vha_read_ring16(r, r->avail + AVAIL_RING +
-			    2ULL * (r->last_avail & (r->num - 1)), &head))
-		return vha_access_err(r);
+	if ((u16)(r->last_avail - r->heads_at) >= r->heads_n) {
+		ret = read_heads(r);
+		if (ret)
+			return ret;
+	}
+	head = r->heads[(u16)(r->last_avail - r->heads_at)];
 	/* 2.7.6: ring[] holds the index of a chain head in the table */
 	if (unlikely(head >= r->num))
 		return vha_fail(r, VHA_ERR_HEAD_RANGE, -ERANGE);
@@ -167,14 +207,13 @@ int vha_split_get(struct vha_ring *r, struct vha_chain *c)
 }
 EXPORT_SYMBOL_GPL(vha_split_get);
 
-/* Write n used elements starting at slot idx; they do not wrap the ring. */
-static int write_used(struct vha_ring *r, u16 idx, const struct vha_used *u,
-		      unsigned int n)
+/* Write n used elements starting at slot idx through the accessors. */
+static int write_used_ops(struct vha_ring *r, u16 idx,
+			  const struct vha_used *u, unsigned int n)
 {
 	struct vha_used_le buf[16];
 	unsigned int i, k;
 
-	BUILD_BUG_ON(sizeof(struct vha_used_le) != 8);
 	for (i = 0; i < n; i += k) {
 		for (k = 0; k < ARRAY_SIZE(buf) && i + k < n; k++) {
 			buf[k].id = cpu_to_le32(u[i + k].id);
@@ -186,6 +225,36 @@ static int write_used(struct vha_ring *r, u16 idx, const struct vha_used *u,
 			return vha_access_err(r);
 	}
 	return 0;
+}
+
+/*
+ * Write n used elements starting at slot idx; they do not wrap the ring.
+ * In VMM memory, all of them in one user-access section (4-byte stores:
+ * the used ring is only 4-byte aligned).
+ */
+static int write_used(struct vha_ring *r, u16 idx, const struct vha_used *u,
+		      unsigned int n)
+{
+	struct vha_used_le __user *p;
+	unsigned int i;
+
+	BUILD_BUG_ON(sizeof(struct vha_used_le) != 8);
+	if (unlikely(r->mem.kind != VHA_MEM_TABLE))
+		return write_used_ops(r, idx, u, n);
+	p = (struct vha_used_le __user *)u64_to_user_ptr(r->used + USED_RING);
+	p += idx;
+	if (unlikely(!user_access_begin(p, sizeof(*p) * (size_t)n)))
+		goto fault;
+	for (i = 0; i < n; i++) {
+		unsafe_put_user(cpu_to_le32(u[i].id), &p[i].id, fault_end);
+		unsafe_put_user(cpu_to_le32(u[i].len), &p[i].len, fault_end);
+	}
+	user_access_end();
+	return 0;
+fault_end:
+	user_access_end();
+fault:
+	return vha_fail(r, VHA_ERR_RING_ACCESS, -EFAULT);
 }
 
 int vha_split_push(struct vha_ring *r, const struct vha_used *u,
@@ -307,6 +376,7 @@ int vha_split_start(struct vha_ring *r)
 		return vha_access_err(r);
 	r->last_used = idx;
 	r->shadow_avail = r->last_avail;
+	r->heads_n = 0;
 	r->signalled_valid = false;
 	return 0;
 }

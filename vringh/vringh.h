@@ -92,6 +92,7 @@ enum vha_ring_limit {
 	VHA_RING_MAX = 32768,		/* 2.7 and 2.8: largest queue size */
 	VHA_PACKED_WRAP_SHIFT = 15,	/* wrap bit in off_wrap and in the base */
 	VHA_DESC_SIZE = 16,
+	VHA_RING_HEAD_BATCH = 16,	/* split heads read per ring access */
 };
 
 /* In-memory layouts, all little-endian (virtio 1.x only). */
@@ -267,6 +268,13 @@ struct vha_ring {
 	bool used_wrap;
 	/* split: last avail->idx read from the ring */
 	u16 shadow_avail;
+	/*
+	 * split: avail->ring[] entries read ahead, for positions heads_at ..
+	 * heads_at + heads_n - 1 (all published, below shadow_avail)
+	 */
+	u16 heads_at;
+	u16 heads_n;
+	u16 heads[VHA_RING_HEAD_BATCH];
 	/* last used position the driver was told about */
 	u16 signalled_used;
 	bool signalled_used_wrap;

@@ -33,6 +33,7 @@ typedef uint64_t u64;
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
+#define min3(a, b, c) min(min(a, b), c)
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 
 /*
@@ -64,6 +65,18 @@ typedef uint64_t u64;
 
 #define get_user(x, ptr) ({ (x) = READ_ONCE(*(ptr)); 0; })
 #define put_user(x, ptr) ({ WRITE_ONCE(*(ptr), (x)); 0; })
+
+/*
+ * User-access sections: plain memory here, so a section always opens and
+ * its accesses never fault; "&&label" (GNU C) only keeps the kernel
+ * build's fault label in use.
+ */
+#define user_access_begin(ptr, len) ((void)(ptr), (void)(len), 1)
+#define user_access_end() do { } while (0)
+#define unsafe_get_user(x, ptr, label) \
+	do { (x) = READ_ONCE(*(ptr)); (void)&&label; } while (0)
+#define unsafe_put_user(x, ptr, label) \
+	do { WRITE_ONCE(*(ptr), (x)); (void)&&label; } while (0)
 
 static inline unsigned long copy_from_user(void *to, const void *from,
 					   unsigned long n)

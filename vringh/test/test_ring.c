@@ -346,6 +346,47 @@ static bool t_unget(bool packed)
 	return true;
 }
 
+/*
+ * Split heads are read ahead in runs (r->heads): a run stops at the ring's
+ * end and at the published index, and a position that unget moved back
+ * before the current run is read again, not taken from the run.
+ */
+static bool t_heads_ahead(bool packed)
+{
+	unsigned int k, cnt;
+	uint16_t id[5], uid;
+	struct vha_used u;
+	uint32_t len;
+	struct fx f;
+
+	if (!CHECK(setup(&f, packed, 8, 0)))
+		return false;
+	for (k = 0; k < 6; k++) {	/* to position 6, two before the end */
+		CHECK(fx_add(&f, 1, 0, false, &id[0]) == 0);
+		vha_drv_publish(&f.drv);
+		CHECK(get(&f) == 1 && f.chain.id == id[0]);
+		u = (struct vha_used){ f.chain.id, f.chain.ndesc, 0 };
+		CHECK(vha_ring_push(&f.ring, &u, 1) == 0);
+		CHECK(vha_drv_get_used(&f.drv, &uid, &len, &cnt) == 1);
+	}
+	for (k = 0; k < 3; k++)		/* slots 6, 7 and 0 */
+		CHECK(fx_add(&f, 1, 0, false, &id[k]) == 0);
+	vha_drv_publish(&f.drv);
+	for (k = 0; k < 3; k++)
+		CHECK(get(&f) == 1 && f.chain.id == id[k]);
+	for (k = 3; k < 5; k++)		/* published after that run was read */
+		CHECK(fx_add(&f, 1, 0, false, &id[k]) == 0);
+	vha_drv_publish(&f.drv);
+	CHECK(get(&f) == 1 && f.chain.id == id[3]);
+	vha_ring_unget(&f.ring, &f.chain);	/* id[3], then id[2] */
+	vha_ring_unget(&f.ring, &f.chain);
+	for (k = 2; k < 5; k++)
+		CHECK(get(&f) == 1 && f.chain.id == id[k]);
+	CHECK(get(&f) == 0);
+	fx_teardown(&f);
+	return true;
+}
+
 /* VHOST_GET/SET_VRING_BASE: a new ring continues where the old one was. */
 static bool t_base(bool packed)
 {
@@ -1494,6 +1535,8 @@ static const struct test tests[] = {
 	{ "out-of-order completion", t_out_of_order, BOTH },
 	{ "in-order batch", t_in_order, BOTH },
 	{ "unget", t_unget, BOTH },
+	{ "heads read ahead: ring end, new index, unget", t_heads_ahead,
+	  SPLIT },
 	{ "driver: unpublished head is not used", t_driver_pending_head,
 	  BOTH },
 	{ "save/restore base", t_base, BOTH },

@@ -17,6 +17,7 @@
 #   make bench-ring    the userspace ring microbenchmarks only
 #   make bench-net     vhost_net vs the distribution's, in one VM boot
 #   make bench-ab A=rev [B=rev]  our vhost_net at two git revisions, one VM boot
+#   make bench-profile [PROFILE="tx packed"]  perf profile of a 64 B net run (VM)
 #   make bench-blk     vhost_blk vs a userspace io_uring device vs fio
 #   make bench-fairness  one device flooding beside another owner's (VM)
 #   make deb           Debian packages (dkms + tools) in build/deb, lintian-checked
@@ -32,7 +33,7 @@ KSRC_DIRS := $(wildcard include vringh vhost_core vhost_net vhost_blk vhost_test
 
 export OUT
 
-.PHONY: all modules user check check-flavours demo bench bench-ring bench-readme bench-net bench-ab bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall deb
+.PHONY: all modules user check check-flavours demo bench bench-ring bench-readme bench-net bench-ab bench-profile bench-blk bench-fairness fuzz fuzz-kernel checkpatch clean print-user-tests install uninstall deb
 
 all: modules user
 
@@ -114,6 +115,11 @@ bench-blk: all
 # in one VM boot: what a change bought or cost.
 bench-ab:
 	./scripts/bench-ab.sh $(A) $(B)
+
+# Where a 64-byte net run's CPU time goes, ours and Debian's (perf, VM).
+PROFILE ?= tx split
+bench-profile: all
+	./selftests/vm/run.sh --kernel distro -- selftests/bench/profile_net.sh $(PROFILE)
 
 # A device saturating its queues beside another owner's device: the
 # victim's throughput and latency together/alone, ours and Debian's.

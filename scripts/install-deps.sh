@@ -17,6 +17,7 @@ pkgs=(
 	# in-VM network and block tests
 	iproute2 iperf3 fio e2fsprogs
 	gnuplot-nox # make bench's plots (scripts/bench-report.py)
+	linux-perf # make bench-profile (selftests/bench/profile_net.sh)
 	# a second independent virtio driver for /dev/vhost-net (DPDK virtio_user)
 	dpdk-dev
 	dkms # make install DKMS=1 and selftests/modules/test_install_dkms.sh

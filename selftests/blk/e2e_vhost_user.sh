@@ -101,6 +101,12 @@ daemon_says() {
 	return 1
 }
 
+# connections: the front-ends every daemon so far has served (a second
+# one refused while another is served says "a second front-end ...").
+connections() {
+	cat "$nested_dir"/daemon.*.log | grep -c ': front-end connected$'
+}
+
 # The protocol errors a daemon reported (it says why and closes).
 daemon_errors() {
 	grep -h 'closing the connection' "$nested_dir"/daemon.*.log
@@ -446,11 +452,14 @@ nested_died_retry() {
 # with no test point counted after its boot, if TRY is "retry" and the
 # nested kernel died or the guest reset itself.
 run_full_once() {
-	local name=$1 packed=0 o0 rc feat n0 f0 restart_tap=$nested_dir/$1.restart.tap
+	local name=$1 packed=0 o0 c0 d0 rc feat n0 f0 opens conns starts
+	local restart_tap=$nested_dir/$1.restart.tap
 
 	case $2 in *packed=on*) packed=1 ;; esac
 	counters_save "$name"
 	o0=$(stat_of opens)
+	c0=$(connections)
+	d0=$daemon_n
 	e2e_start "$name" "$2" ",reconnect=1" "vha.job=full vha.restart=$3"
 	if ! nested_wait_ready "$name"; then
 		nested_wait_exit "$name"
@@ -507,9 +516,17 @@ run_full_once() {
 	tap_check "$name: mkfs.ext4, files written and fsynced, unmounted in the guest" \
 		test "$(nested_get "$name" FS)" = ok
 	check_counters "$name"
-	# a daemon opens it once when it starts, for its features
-	tap_check "$name: one /dev/vhost-blk opened per connection ($(($(stat_of opens) - o0)))" \
-		test $(($(stat_of opens) - o0)) = $((1 + 2 * $3))
+	# A daemon opens it once when it starts, for its features, then once
+	# per front-end: QEMU's connection to a restarted daemon, and a QEMU
+	# the emulation made exit before the guest's /init ran (which
+	# nested_wait_ready starts again), are connections of their own.
+	opens=$(($(stat_of opens) - o0))
+	conns=$(($(connections) - c0))
+	tap_check "$name: one /dev/vhost-blk opened per connection ($opens opens, $((daemon_n - d0)) daemon starts, $conns connections)" \
+		test "$opens" = $((daemon_n - d0 + conns))
+	starts=$((1 + $(nested_restarts "$name")))
+	tap_check "$name: QEMU connected once per QEMU start ($starts) and per daemon restart ($3): $conns connections" \
+		test "$conns" = $((starts + $3))
 	tap_check "$name: after QEMU exited no /dev/vhost-blk is open, vhost_blk's refcount is 0" \
 		no_holders
 	tap_check "$name: the daemon is still up" kill -0 "$daemon_pid"

@@ -343,6 +343,16 @@ nested_start() {
 
 nested_pid() { cat "$nested_dir/$1.pid"; }
 
+# nested_restarts NAME: how often nested_wait_ready started NAME's QEMU
+# again because the emulation made it exit before the guest's /init ran.
+nested_restarts() {
+	if [ -f "$nested_dir/$1.restarts" ]; then
+		wc -l < "$nested_dir/$1.restarts"
+	else
+		echo 0
+	fi
+}
+
 nested_alive() { kill -0 "$(nested_pid "$1")" 2>/dev/null; }
 
 nested_elapsed() { echo $(($(date +%s) - $(cat "$nested_dir/$1.t0"))); }
@@ -363,6 +373,7 @@ nested_early_death() {
 nested_wait_ready() {
 	local tries=0
 
+	rm -f "$nested_dir/$1.restarts"
 	while ! grep -aq NESTED-READY "$nested_dir/$1.console"; do
 		if nested_early_death "$1" && [ $tries -lt 2 ]; then
 			tries=$((tries + 1))
@@ -371,6 +382,7 @@ nested_wait_ready() {
 			tr -d '\r' < "$nested_dir/$1.console" | grep -av '^$' | tail -n 8 | sed 's/^/#   /'
 			sed 's/^/#   qemu: /' "$nested_dir/$1.qemu" | head -n 5
 			echo "# $1: starting it again (attempt $((tries + 1)))"
+			echo "$tries" >> "$nested_dir/$1.restarts"
 			eval "$(cat "$nested_dir/$1.args")" || return 1
 			continue
 		fi

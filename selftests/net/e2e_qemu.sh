@@ -95,18 +95,16 @@ op0=$(stat_of opens) want=0 idx=0
 nested_server_start
 for m in $modes; do
 	case $m in
-	packed) want=$((want + 1)) streams=1 ;;
-	mq) want=$((want + 2)) streams=2 ;;
+	packed) pairs=1 ;;
+	mq) pairs=2 ;;
 	*) not_ok "unknown mode $m"; continue ;;
 	esac
-	nested_start "$m" on "$m" "$idx" "$secs" "$streams" 1
+	# one TCP stream per queue pair
+	nested_start "$m" on "$m" "$idx" "$secs" "$pairs" 1
 	run_mode "$m"
 	# a QEMU the emulation made exit before the guest's /init ran is
 	# started again (nested_wait_ready) and opens its devices again
-	case $m in
-	packed) want=$((want + $(nested_restarts "$m"))) ;;
-	mq) want=$((want + 2 * $(nested_restarts "$m"))) ;;
-	esac
+	want=$((want + pairs * (1 + $(nested_restarts "$m"))))
 	idx=$((idx + 1))
 done
 check "QEMU opened /dev/vhost-net $want times in all, one per queue pair per QEMU start (our counter: $(($(stat_of opens) - op0)))" \

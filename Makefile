@@ -7,7 +7,7 @@
 #   make               modules for KDIR + userspace tools
 #   make check         the test command: deps, build, unit tests, VM tests
 #   make check-flavours  the VM suite on Debian's cloud and rt kernels
-#   make check-migration  live migration of a nested guest (VM, not in check)
+#   make check-migration  live migration of a nested guest alone (VM; also in check)
 #   make demo          the main job: boot a VM, load the modules, show them
 #   make W=1 / C=2     extra warnings / sparse on the modules
 #   make checkpatch    the kernel's checkpatch.pl on our files
@@ -64,7 +64,7 @@ check-flavours:
 	./selftests/check-flavours.sh
 
 # Live migration of a nested guest on vhost=on and vhost-user-blk, split
-# and packed rings, in one Debian-kernel VM boot (not in `make check`).
+# and packed rings, in one Debian-kernel VM boot (`make check` runs it too).
 .PHONY: check-migration
 check-migration: all
 	./selftests/vm/run.sh --kernel distro --suite --tests selftests/net/e2e_migrate.sh

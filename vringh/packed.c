@@ -262,6 +262,7 @@ static int push_table(struct vha_ring *r, const struct vha_used *u,
 	struct vha_pdesc __user *first = ring + r->last_used;
 	u16 slot = r->last_used;
 	bool wrap = r->used_wrap;
+	u16 first_flags = used_flags(wrap);
 	unsigned int i;
 	u64 tail;
 
@@ -282,8 +283,7 @@ static int push_table(struct vha_ring *r, const struct vha_used *u,
 	unsafe_put_user(cpu_to_le16(u[0].id), &first->id, fault_end);
 	/* 2.8.21: id and len are visible before the flags that publish them */
 	smp_wmb();
-	unsafe_put_user(cpu_to_le16(used_flags(r->used_wrap)), &first->flags,
-			fault_end);
+	unsafe_put_user(cpu_to_le16(first_flags), &first->flags, fault_end);
 	user_access_end();
 	advance(r, &slot, &wrap, u[n - 1].ndesc);
 	r->last_used = slot;

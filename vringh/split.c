@@ -154,6 +154,7 @@ static int read_heads(struct vha_ring *r)
 	u64 addr = r->avail + AVAIL_RING + 2ULL * slot;
 	const __le16 __user *src = u64_to_user_ptr(addr);
 	__le16 buf[VHA_RING_HEAD_BATCH];
+	__le16 *dst = buf;	/* a pointer: no bounds check in the uaccess section */
 	u32 i;
 
 	r->heads_n = 0;
@@ -164,7 +165,7 @@ static int read_heads(struct vha_ring *r)
 		if (unlikely(!user_access_begin(src, 2 * n)))
 			goto fault;
 		for (i = 0; i < n; i++)
-			unsafe_get_user(buf[i], src + i, fault_end);
+			unsafe_get_user(dst[i], src + i, fault_end);
 		user_access_end();
 	}
 	for (i = 0; i < n; i++)

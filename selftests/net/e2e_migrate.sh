@@ -4,8 +4,9 @@
 # e2e_migrate.sh [split] [packed]: live migration of a nested guest whose
 # NIC is vhost=on on our /dev/vhost-net and whose disk is vhost-user-blk
 # on our daemon and /dev/vhost-blk, while the guest moves TCP traffic and
-# writes, reads and verifies its disk. Not in `make check` (see the
-# Makefile's check-migration); by hand:
+# writes, reads and verifies its disk. `make check` runs it in a boot of
+# its own (selftests/check.sh: distro_lane); alone, `make
+# check-migration`, or by hand:
 #
 #   selftests/vm/run.sh --kernel distro --suite --tests selftests/net/e2e_migrate.sh
 #

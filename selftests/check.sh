@@ -133,10 +133,24 @@ if ! make -s all; then
 	exit 1
 fi
 
-# The boots of Debian's kernel need only the build above: they run beside
-# everything else, in the background (the debug lane's VM keeps one of the
-# two emulated CPUs busy, on average: the host's other core is free),
-# their output kept in $log/distro-lane.txt and shown at the end. Alone
+# The debug kernel, built once and cached, before anything boots it: a
+# cold build takes about 20 minutes, longer than any one test may run.
+case " $stages " in
+*" runner "*|*" debug "*)
+	stage "debug kernel (cached in ${VHA_CACHE:-/var/cache/vhost-accel})"
+	./selftests/kernel/build-debug-kernel.sh 2>&1 | tee "$log/debug-kernel.log"
+	if [ "${PIPESTATUS[0]}" != 0 ]; then
+		echo "# FAILED: the debug kernel did not build (log: $log/debug-kernel.log)" | tee "$log/kernel.log"
+		add 0 1 0
+	fi
+	;;
+esac
+
+# The boots of Debian's kernel need only the build: they run in the
+# background beside the other stages (the debug suite's VM keeps one of
+# the host's two cores busy, on average, and leaves the other free), after
+# the debug kernel (a cold build keeps both cores busy), their output kept
+# in $log/distro-lane.txt and shown at the end. Alone
 # (VHA_CHECK_STAGES=distro), in the foreground.
 lane_pid=""
 case " $stages " in
@@ -153,19 +167,6 @@ case " $stages " in
 		lane_pid=$!
 		set +m
 		trap 'kill -TERM -- -$lane_pid 2> /dev/null; exit 130' INT TERM
-	fi
-	;;
-esac
-
-# The debug kernel, built once and cached, before anything boots it: a
-# cold build takes about 20 minutes, longer than any one test may run.
-case " $stages " in
-*" runner "*|*" debug "*)
-	stage "debug kernel (cached in ${VHA_CACHE:-/var/cache/vhost-accel})"
-	./selftests/kernel/build-debug-kernel.sh 2>&1 | tee "$log/debug-kernel.log"
-	if [ "${PIPESTATUS[0]}" != 0 ]; then
-		echo "# FAILED: the debug kernel did not build (log: $log/debug-kernel.log)" | tee "$log/kernel.log"
-		add 0 1 0
 	fi
 	;;
 esac

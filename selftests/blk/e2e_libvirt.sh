@@ -28,7 +28,10 @@
 # count and writes a random 1 MiB at 8 MiB; this VM then finds those bytes
 # on the null_blk, and vha_blk's counters show the guest's requests. Then
 # the guest pings this VM through the bridge: our vhost_net's counters
-# show its frames both ways. Prints TAP. About 2 minutes in the VM.
+# show its frames both ways. vhost-top, running all the while, showed
+# the domain's QEMU's net queues and the daemon's blk queue moving the
+# guest's frames and requests (what the README's "How to see it working"
+# promises). Prints TAP. About 2 minutes in the VM.
 set -u
 if [ -z "${VHA_LIBVIRT_NS:-}" ]; then
 	VHA_LIBVIRT_NS=1 exec unshare -m "$0" "$@"
@@ -45,7 +48,7 @@ stats=/sys/kernel/debug/vha_blk/stats
 net_stats=/sys/kernel/debug/vha_net/stats
 dom=vha-libvirt
 br=vhlbr lvnet=vha-lvnet
-daemon_pid="" libvirtd_pid="" disk=""
+daemon_pid="" libvirtd_pid="" disk="" top_pid=""
 
 # virsh, given 2 minutes: a run here once saw "virsh version" never return
 lv_virsh() { timeout 120 virsh -q -c qemu:///system "$@"; }
@@ -63,7 +66,7 @@ cleanup() {
 	lv_virsh undefine "$dom" > /dev/null 2>&1
 	lv_virsh net-destroy "$lvnet" > /dev/null 2>&1
 	ip link del "$br" 2>/dev/null
-	for p in $libvirtd_pid $daemon_pid; do
+	for p in $top_pid $libvirtd_pid $daemon_pid; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	blk_cleanup
@@ -291,8 +294,13 @@ w0=$(stat_of writes) r0=$(stat_of reads)
 ntx0=$(stat_of tx_packets "$net_stats") nrx0=$(stat_of rx_packets "$net_stats")
 tap_check "virsh define: the domain with the example's memoryBacking and vhostuser disk" \
 	lv_virsh define "$blk_work/$dom.xml"
+# vhost-top as an operator would leave it running, in JSON for the check
+top_json=$blk_work/top.json
+"$VHA_BIN/vhost-top" --json --interval 0.5 > "$top_json" 2>&1 &
+top_pid=$!
 tap_check "virsh start" lv_virsh start "$dom"
 qpid=$(pgrep -f "guest=$dom" | head -n 1)
+qpids=$qpid
 args=$(tr '\0' ' ' < "/proc/$qpid/cmdline" 2>/dev/null)
 tap_check "libvirt's QEMU has a vhost-user-blk-pci with 2 queues on the socket" \
 	grep -q 'vhost-user-blk-pci.*"num-queues":2' <<< "$args"
@@ -335,8 +343,13 @@ while ! grep -aq NESTED-T-INIT "$nested_dir/$dom.console" 2>/dev/null &&
 	rm -f "$nested_dir/$dom.console"
 	lv_virsh start "$dom" > /dev/null || break
 	qpid=$(pgrep -f "guest=$dom" | head -n 1)
+	qpids="$qpids $qpid"
 	follow
 done
+sleep 1
+kill "$top_pid" 2>/dev/null
+wait "$top_pid" 2>/dev/null
+top_pid=""
 tap_check "while the guest runs the daemon holds the /dev/vhost-blk (${held:-nobody})" \
 	test "$held" = "$daemon_pid "
 tap_check "the guest ran to its end and the domain is shut off ($(($(date +%s) - t0))s)" \
@@ -364,6 +377,34 @@ ntx=$(($(stat_of tx_packets "$net_stats") - ntx0))
 nrx=$(($(stat_of rx_packets "$net_stats") - nrx0))
 tap_check "our vhost_net carried them both ways (TX +$ntx, RX +$nrx)" \
 	test "$ntx" -ge 5 -a "$nrx" -ge 5
+# the highest packets/s vhost-top showed per device owner and type
+top_seen=$(python3 - "$top_json" <<'EOF_PY' 2>&1
+import json
+import sys
+best = {}
+for line in open(sys.argv[1]):
+    try:
+        doc = json.loads(line)
+    except ValueError:
+        continue
+    for dev in doc["devices"]:
+        owner, kind = dev["name"].split("-")[:2]
+        for q in dev["queues"]:
+            p = q["rates"].get("packets_per_s")
+            if isinstance(p, (int, float)) and p > best.get((owner, kind), 0):
+                best[(owner, kind)] = p
+print(" ".join("%s-%s=%.0f" % (o, k, p) for (o, k), p in sorted(best.items())))
+EOF_PY
+)
+top_net=0
+for p in $qpids; do
+	[[ " $top_seen " != *" $p-net="[1-9]* ]] || top_net=1
+done
+tap_check "vhost-top showed the domain's QEMU's net queues moving frames (QEMU $qpids; packets/s at best: ${top_seen:-nothing})" \
+	test "$top_net" = 1
+tap_check "and the daemon's blk queue moving the guest's requests (daemon $daemon_pid)" \
+	eval '[[ " $top_seen " == *" $daemon_pid-blk="[1-9]* ]]'
+[ "$top_net" = 1 ] || tail -n 3 "$top_json" | cut -c 1-300 | sed 's/^/#   vhost-top: /'
 tap_check "virsh undefine" lv_virsh undefine "$dom"
 # the daemon closes its /dev/vhost-blk once it sees QEMU's socket close
 daemon_idle() {

@@ -214,12 +214,32 @@ static void t_busypoll(struct vha_vt *t)
 	ioctl(t->fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &s);
 }
 
+/*
+ * Wait up to about @ms for queue 0's error eventfd. The call eventfd may
+ * still be readable from the chains before (the tests above read the used
+ * ring without draining it): that is no answer, wait on. On a loaded host
+ * the worker takes the kick only after this thread has started to wait.
+ */
+static bool error_within(struct vha_vt *t, int ms)
+{
+	int ret;
+
+	for (; ms > 0; ms -= 100) {
+		ret = vha_vt_wait(t, 0, 100);
+		if (ret == -EIO)
+			return true;
+		if (ret < 0)
+			return false;
+	}
+	return false;
+}
+
 /* A head out of range: counted by its reason, the ring marked broken. */
 static void t_error(struct vha_vt *t)
 {
 	vha_drv_raw_avail(&t->vq[0].drv, 1000);
 	vha_vt_kick(t, 0);
-	tap(vha_vt_wait(t, 0, 3000) == -EIO, "a head >= num: error eventfd");
+	tap(error_within(t, 3000), "a head >= num: error eventfd");
 	tap(cnt("vq0", "errors") == 1 && cnt("vq0", "err_head_range") == 1 &&
 	    cnt("vq0", "err_next_range") == 0 && cnt("vq0", "broken") == 1,
 	    "vq0: errors %lld, err_head_range %lld, broken %lld",

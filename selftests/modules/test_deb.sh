@@ -204,26 +204,9 @@ if inroot modprobe vhost_blk && [ -n "$loop" ]; then
 	kill "$tpid" 2> /dev/null
 	wait "$tpid" 2> /dev/null
 fi
-# the highest packets/s vhost-top showed per device type, "blk=N net=N"
-seen=$([ -s "$top_json" ] && python3 - "$top_json" <<'EOF_PY' 2>&1
-import json
-import sys
-best = {}
-for line in open(sys.argv[1]):
-    try:
-        doc = json.loads(line)
-    except ValueError:
-        continue
-    for dev in doc["devices"]:
-        kind = dev["name"].split("-")[1]
-        for q in dev["queues"]:
-            p = q["rates"].get("packets_per_s")
-            if isinstance(p, (int, float)) and p > best.get(kind, 0):
-                best[kind] = p
-print(" ".join("%s=%.0f" % kv for kv in sorted(best.items())))
-EOF_PY
-)
-if [[ " $seen " == *" blk="[1-9]* ]] && [[ " $seen " == *" net="[1-9]* ]]; then
+# the highest packets/s vhost-top showed per device, "PID-blk=N PID-net=N"
+seen=$([ -s "$top_json" ] && python3 "$VHA_ROOT/selftests/lib/top_best.py" "$top_json" 2>&1)
+if [[ " $seen " == *"-blk="[1-9]* ]] && [[ " $seen " == *"-net="[1-9]* ]]; then
 	tap_ok "the packaged vhost-top shows our net and blk devices moving traffic (packets/s at best: $seen)"
 else
 	tap_not_ok "the packaged vhost-top shows our net and blk devices moving traffic (got: ${seen:-nothing}; loop ${loop:-none})"
